@@ -1,0 +1,41 @@
+/**
+ * Admin: the control-plane HTTP API. API Gateway's REST shapes (restJson1) over the domain
+ * parts, authenticated by AWS SigV4 or a bearer token, documented by its own OpenAPI file.
+ */
+import type { DeploymentService, DomainNameService, RestApiService, StageService } from "../apis/index.js";
+import type { ApiKeyService, TenantService, UsagePlanService } from "../plans/index.js";
+import type { AdminRoute } from "./route.js";
+import { apiKeyRoutes } from "./routes/api-keys.js";
+import { deploymentRoutes } from "./routes/deployments.js";
+import { domainNameRoutes } from "./routes/domain-names.js";
+import { restApiRoutes } from "./routes/rest-apis.js";
+import { stageRoutes } from "./routes/stages.js";
+import { tenantRoutes } from "./routes/tenants.js";
+import { usagePlanRoutes } from "./routes/usage-plans.js";
+
+export type { AdminCredentials } from "./auth.js";
+export type { AdminRoute } from "./route.js";
+export { createAdminServer } from "./server.js";
+
+/** The domain services the admin API exposes. */
+export interface AdminServices {
+  tenants: TenantService;
+  restApis: RestApiService;
+  deployments: DeploymentService;
+  stages: StageService;
+  domainNames: DomainNameService;
+  usagePlans: UsagePlanService;
+  apiKeys: ApiKeyService;
+}
+
+export function adminRoutes(services: AdminServices): AdminRoute[] {
+  return [
+    ...restApiRoutes(services),
+    ...deploymentRoutes(services),
+    ...stageRoutes(services),
+    ...domainNameRoutes(services),
+    ...usagePlanRoutes(services),
+    ...apiKeyRoutes(services),
+    ...tenantRoutes(services.tenants),
+  ];
+}

@@ -1,0 +1,7 @@
+import type { AdminServices } from "../index.js";
+import type { AdminRoute } from "../route.js";
+
+// (to be written)
+export function apiKeyRoutes(_services: AdminServices): AdminRoute[] {
+  return [];
+}
