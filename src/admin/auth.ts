@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
@@ -83,6 +84,15 @@ export async function authenticate(
         `Signed header '${name}' is missing from the request.`,
       );
     headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  // The signer trusts a client-sent payload hash; check it against the bytes actually received.
+  const claimedHash = request.headers["x-amz-content-sha256"];
+  if (claimedHash !== undefined && claimedHash !== createHash("sha256").update(body).digest("hex")) {
+    throw new AdminError(
+      403,
+      "InvalidSignatureException",
+      "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    );
   }
   const signer = new SignatureV4({
     credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },

@@ -10,6 +10,15 @@ export interface Settings {
   portalPort: number;
   /** Seed the example API, plans and keys when the store is empty. */
   quickstart: boolean;
+  /** Redis for counters shared by several gateway processes; in-process counters when absent. */
+  redisUrl?: string;
+  /** With Redis down: refuse with 503 (`closed`) or apply local in-process limits (`open`). */
+  redisFailureMode: "closed" | "open";
+  /** Access log target: `stdout`, `off`, or a file path. */
+  accessLog: string;
+  /** The account-wide bucket every request passes (AWS's defaults: 10,000 rps, burst 5,000). */
+  accountRateLimit: number;
+  accountBurstLimit: number;
 }
 
 export interface SettingsFlags {
@@ -19,6 +28,7 @@ export interface SettingsFlags {
   gatewayPort?: string | number;
   portalPort?: string | number;
   quickstart?: boolean;
+  accessLog?: string;
 }
 
 export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv = process.env): Settings {
@@ -30,6 +40,11 @@ export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEn
     gatewayPort: port("gateway", flags.gatewayPort ?? env.TOLLGATE_GATEWAY_PORT, 8080),
     portalPort: port("portal", flags.portalPort ?? env.TOLLGATE_PORTAL_PORT, 8082),
     quickstart: flags.quickstart ?? env.TOLLGATE_QUICKSTART !== "false",
+    redisUrl: env.TOLLGATE_REDIS_URL || undefined,
+    redisFailureMode: failureMode(env.TOLLGATE_REDIS_FAILURE_MODE),
+    accessLog: flags.accessLog ?? env.TOLLGATE_ACCESS_LOG ?? "stdout",
+    accountRateLimit: positive("TOLLGATE_ACCOUNT_RATE_LIMIT", env.TOLLGATE_ACCOUNT_RATE_LIMIT, 10_000),
+    accountBurstLimit: positive("TOLLGATE_ACCOUNT_BURST_LIMIT", env.TOLLGATE_ACCOUNT_BURST_LIMIT, 5_000),
   };
 }
 
@@ -39,5 +54,19 @@ function port(name: string, value: string | number | undefined, fallback: number
   // 0 asks the OS for a free port (tests use it).
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new Error(`Invalid ${name} port '${value}': expected 0 to 65535`);
+  return n;
+}
+
+function failureMode(value: string | undefined): "closed" | "open" {
+  if (value === undefined || value === "" || value === "closed") return "closed";
+  if (value === "open") return "open";
+  throw new Error(`Invalid TOLLGATE_REDIS_FAILURE_MODE '${value}': expected closed or open`);
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`Invalid ${name} '${value}': expected a positive number`);
   return n;
 }

@@ -18,6 +18,7 @@ import {
 } from "kysely";
 import pg from "pg";
 import * as initial from "./migrations/001-initial.js";
+import * as usage from "./migrations/002-usage.js";
 import type { Database } from "./schema.js";
 
 export type { Database } from "./schema.js";
@@ -45,7 +46,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-const MIGRATIONS: Record<string, Migration> = { "001-initial": initial };
+const MIGRATIONS: Record<string, Migration> = { "001-initial": initial, "002-usage": usage };
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const { db, dialect } = options.databaseUrl

@@ -125,6 +125,34 @@ export interface ConfigRevisionTable {
   updated_at: EpochMs;
 }
 
+/** Admitted requests per UTC day (`YYYY-MM-DD`), key, plan and route; written before forwarding. */
+export interface UsageCountsTable {
+  day: string;
+  key_id: string;
+  usage_plan_id: string;
+  tenant_id: string;
+  rest_api_id: string;
+  stage: string;
+  resource_path: string;
+  http_method: string;
+  requests: number;
+}
+
+/** What answers looked like, per status: written after the answer, in batches. */
+export interface UsageStatsTable {
+  day: string;
+  key_id: string;
+  rest_api_id: string;
+  stage: string;
+  resource_path: string;
+  http_method: string;
+  status: number;
+  requests: number;
+  latency_ms_sum: number;
+  bytes_in: number;
+  bytes_out: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   rest_apis: RestApisTable;
@@ -137,4 +165,6 @@ export interface Database {
   domain_names: DomainNamesTable;
   base_path_mappings: BasePathMappingsTable;
   config_revision: ConfigRevisionTable;
+  usage_counts: UsageCountsTable;
+  usage_stats: UsageStatsTable;
 }

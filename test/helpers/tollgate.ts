@@ -58,15 +58,28 @@ export interface AdminResponse {
   body: any;
 }
 
-export async function startTestTollgate(
-  options: { dialect?: "sqlite" | "postgres"; clock?: Clock; quickstart?: boolean } = {},
-): Promise<TestTollgate> {
+export interface TestTollgateOptions {
+  dialect?: "sqlite" | "postgres";
+  clock?: Clock;
+  quickstart?: boolean;
+  /** Environment the settings are resolved from (TOLLGATE_REDIS_URL, TOLLGATE_ACCOUNT_RATE_LIMIT, ...). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startTestTollgate(options: TestTollgateOptions = {}): Promise<TestTollgate> {
   const dataDir = mkdtempSync(join(tmpdir(), "tollgate-test-"));
   const database = options.dialect === "postgres" ? await freshPostgresDatabase() : undefined;
   const settings = {
     ...resolveSettings(
-      { dataDir, adminPort: 0, gatewayPort: 0, portalPort: 0, quickstart: options.quickstart ?? false },
-      {},
+      {
+        dataDir,
+        adminPort: 0,
+        gatewayPort: 0,
+        portalPort: 0,
+        quickstart: options.quickstart ?? false,
+        accessLog: "off",
+      },
+      options.env ?? {},
     ),
     databaseUrl: database?.url,
   };

@@ -1,0 +1,194 @@
+import type { ApiSnapshot, Method } from "../apis/index.js";
+import type { Store } from "../store/index.js";
+import { fromJson } from "../store/index.js";
+import { Router } from "./router.js";
+
+/** A token-bucket limit: `rate` requests per second, `burst` tokens of capacity. */
+export interface Throttle {
+  rate: number;
+  burst: number;
+}
+
+export interface QuotaSettings {
+  limit: number;
+  period: "DAY" | "WEEK" | "MONTH";
+  offset: number;
+}
+
+/** One usage plan as the gateway applies it. */
+export interface PlanEntry {
+  id: string;
+  throttle?: Throttle;
+  quota?: QuotaSettings;
+  /** Per-method throttles of this plan on one API stage, keyed `"/pets/{id}/GET"`. */
+  methodThrottles: Map<string, Throttle>;
+}
+
+/** An API key as the gateway sees it: no value, only what identification needs. */
+export interface KeyEntry {
+  id: string;
+  enabled: boolean;
+  tenantId: string;
+  /** The plan that covers each API stage for this key, keyed `"apiId:stage"`. */
+  plans: Map<string, PlanEntry>;
+}
+
+/** A deployed stage, compiled. */
+export interface StageEntry {
+  restApiId: string;
+  stageName: string;
+  apiKeySource: "HEADER" | "AUTHORIZER";
+  variables: Record<string, string>;
+  router: Router;
+  /** The stage's default throttle (`*∕*`) and per-method ones (`"/pets/GET"`). */
+  defaultThrottle?: Throttle;
+  methodThrottles: Map<string, Throttle>;
+  definition: Record<string, unknown> | null;
+}
+
+/** Everything the request path reads, rebuilt whole on every configuration change. */
+export interface GatewayConfig {
+  revision: number;
+  /** `"apiId/stage"` → stage. */
+  stages: Map<string, StageEntry>;
+  /** Stage name → the APIs deployed under it (for hosts that do not name an API). */
+  stagesByName: Map<string, StageEntry[]>;
+  /** Lower-cased domain name → base path (`"(none)"` for the root) → mapping. */
+  domains: Map<string, Map<string, { restApiId: string; stage?: string }>>;
+  /** Key value hash → key. */
+  keys: Map<string, KeyEntry>;
+  /** Tenants that are disabled: their keys answer 403. */
+  disabledTenants: Set<string>;
+}
+
+interface MethodSetting {
+  throttlingRateLimit?: number;
+  throttlingBurstLimit?: number;
+}
+
+/** Reads the whole configuration from the store; runs once per change, never per request. */
+export async function loadGatewayConfig(store: Store): Promise<GatewayConfig> {
+  const revision = await store.revision();
+  const db = store.db;
+  const [stageRows, planRows, keyRows, planKeyRows, tenantRows, domainRows, mappingRows] = await Promise.all([
+    db
+      .selectFrom("stages")
+      .innerJoin("deployments", "deployments.id", "stages.deployment_id")
+      .select(["stages.rest_api_id", "stages.stage_name", "stages.attributes", "deployments.snapshot"])
+      .execute(),
+    db.selectFrom("usage_plans").select(["id", "throttle", "quota", "api_stages"]).execute(),
+    db.selectFrom("api_keys").select(["id", "enabled", "customer_id", "value_hash"]).execute(),
+    db.selectFrom("usage_plan_keys").select(["usage_plan_id", "key_id"]).execute(),
+    db.selectFrom("tenants").select(["id", "enabled"]).execute(),
+    db.selectFrom("domain_names").select(["domain_name"]).execute(),
+    db.selectFrom("base_path_mappings").selectAll().execute(),
+  ]);
+
+  const stages = new Map<string, StageEntry>();
+  const stagesByName = new Map<string, StageEntry[]>();
+  for (const row of stageRows) {
+    const snapshot = fromJson<ApiSnapshot>(row.snapshot, { resources: [] } as unknown as ApiSnapshot);
+    const attributes = fromJson<{
+      variables?: Record<string, string>;
+      methodSettings?: Record<string, MethodSetting>;
+    }>(row.attributes, {});
+    const methodThrottles = new Map<string, Throttle>();
+    let defaultThrottle: Throttle | undefined;
+    for (const [key, setting] of Object.entries(attributes.methodSettings ?? {})) {
+      const throttle = toThrottle(setting.throttlingRateLimit, setting.throttlingBurstLimit);
+      if (!throttle) continue;
+      if (key === "*/*") defaultThrottle = throttle;
+      else methodThrottles.set(methodSettingKey(key), throttle);
+    }
+    const entry: StageEntry = {
+      restApiId: row.rest_api_id,
+      stageName: row.stage_name,
+      apiKeySource: snapshot.apiKeySource ?? "HEADER",
+      variables: attributes.variables ?? {},
+      router: new Router(snapshot.resources ?? []),
+      defaultThrottle,
+      methodThrottles,
+      definition: snapshot.definition ?? null,
+    };
+    stages.set(`${row.rest_api_id}/${row.stage_name}`, entry);
+    stagesByName.set(row.stage_name, [...(stagesByName.get(row.stage_name) ?? []), entry]);
+  }
+
+  // A plan appears once per API stage it covers, with that stage's per-method throttles.
+  const plansByStage = new Map<string, Map<string, PlanEntry>>();
+  for (const row of planRows) {
+    const throttle = fromJson<{ rateLimit?: number; burstLimit?: number } | null>(row.throttle, null);
+    const quota = fromJson<QuotaSettings | null>(row.quota, null);
+    const apiStages = fromJson<
+      Array<{
+        apiId: string;
+        stage: string;
+        throttle?: Record<string, { rateLimit?: number; burstLimit?: number }>;
+      }>
+    >(row.api_stages, []);
+    const stageMap = new Map<string, PlanEntry>();
+    for (const apiStage of apiStages) {
+      const methodThrottles = new Map<string, Throttle>();
+      for (const [path, t] of Object.entries(apiStage.throttle ?? {})) {
+        const parsed = toThrottle(t.rateLimit, t.burstLimit);
+        if (parsed) methodThrottles.set(path, parsed);
+      }
+      stageMap.set(`${apiStage.apiId}:${apiStage.stage}`, {
+        id: row.id,
+        throttle: throttle ? toThrottle(throttle.rateLimit, throttle.burstLimit) : undefined,
+        quota: quota ?? undefined,
+        methodThrottles,
+      });
+    }
+    plansByStage.set(row.id, stageMap);
+  }
+
+  const keys = new Map<string, KeyEntry>();
+  const keysById = new Map<string, KeyEntry>();
+  for (const row of keyRows) {
+    const entry: KeyEntry = {
+      id: row.id,
+      enabled: row.enabled === 1,
+      tenantId: row.customer_id ?? "",
+      plans: new Map(),
+    };
+    keys.set(row.value_hash, entry);
+    keysById.set(row.id, entry);
+  }
+  for (const row of planKeyRows) {
+    const key = keysById.get(row.key_id);
+    const stageMap = plansByStage.get(row.usage_plan_id);
+    if (!key || !stageMap) continue;
+    for (const [apiStage, plan] of stageMap) key.plans.set(apiStage, plan);
+  }
+
+  const domains = new Map<string, Map<string, { restApiId: string; stage?: string }>>();
+  for (const row of domainRows) domains.set(row.domain_name.toLowerCase(), new Map());
+  for (const row of mappingRows) {
+    domains
+      .get(row.domain_name.toLowerCase())
+      ?.set(row.base_path, { restApiId: row.rest_api_id, stage: row.stage ?? undefined });
+  }
+
+  return {
+    revision,
+    stages,
+    stagesByName,
+    domains,
+    keys,
+    disabledTenants: new Set(tenantRows.filter((t) => t.enabled !== 1).map((t) => t.id)),
+  };
+}
+
+/** A stage methodSettings key (`~1pets/GET`, `pets/GET`) → the `"/pets/GET"` form plans use too. */
+export function methodSettingKey(key: string): string {
+  const unescaped = key.replace(/~1/g, "/").replace(/~0/g, "~");
+  return unescaped.startsWith("/") ? unescaped : `/${unescaped}`;
+}
+
+function toThrottle(rate: number | undefined, burst: number | undefined): Throttle | undefined {
+  if (rate === undefined && burst === undefined) return undefined;
+  return { rate: rate ?? 0, burst: burst ?? 0 };
+}
+
+export type { Method };

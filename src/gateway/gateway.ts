@@ -1,0 +1,475 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline } from "node:stream";
+import { Agent } from "undici";
+import type { Clock } from "../core/clock.js";
+import type { SecretBox } from "../core/secrets.js";
+import type {
+  BucketSpec,
+  CounterEngine,
+  Decision,
+  QuotaSpec,
+  RateLimitHeaderValues,
+  TakeRequest,
+} from "../counters/index.js";
+import { quotaPeriod, rateLimitHeaders } from "../counters/index.js";
+import { type UsageLedger, utcDay } from "../metering/index.js";
+import type { Store } from "../store/index.js";
+import type { AccessLog, AccessLogEntry } from "./access-log.js";
+import {
+  type GatewayConfig,
+  type KeyEntry,
+  loadGatewayConfig,
+  type PlanEntry,
+  type StageEntry,
+  type Throttle,
+} from "./config.js";
+import { mockResponse } from "./mock.js";
+import { FORBIDDEN, LIMIT_EXCEEDED, sendGatewayError, TIMED_OUT, TOO_MANY_REQUESTS } from "./responses.js";
+import type { Route } from "./router.js";
+import { type CompiledUri, compileUri } from "./upstream.js";
+
+export interface GatewayOptions {
+  store: Store;
+  engine: CounterEngine;
+  ledger: UsageLedger;
+  secrets: SecretBox;
+  clock: Clock;
+  /** The account-wide bucket every request passes (AWS's default: 10,000 rps, burst 5,000). */
+  accountThrottle: Throttle;
+  accessLog?: AccessLog;
+  /** How often to look for configuration changes, ms. */
+  reloadIntervalMs?: number;
+}
+
+/** Headers the gateway sets for the upstream; copies sent by a client are dropped. */
+export const IDENTITY_HEADERS = {
+  tenant: "x-tollgate-tenant-id",
+  key: "x-tollgate-api-key-id",
+  plan: "x-tollgate-usage-plan-id",
+  requestId: "x-tollgate-request-id",
+} as const;
+
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "x-api-key",
+  ...Object.values(IDENTITY_HEADERS),
+]);
+
+const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\./;
+const DEFAULT_TIMEOUT_MS = 29_000;
+
+/**
+ * The data plane: resolve API, stage and route; identify the key; authorize; throttle and
+ * count the quota in one step; record the admission; proxy; log. Everything it reads per
+ * request is in `config`, rebuilt when the store's configuration revision moves.
+ */
+export class Gateway {
+  private config!: GatewayConfig;
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+  private readonly uris = new WeakMap<Route, CompiledUri>();
+  private readonly limitCache = new WeakMap<KeyEntry | StageEntry, Map<Route, BucketSpec[]>>();
+  private readonly periods = new Map<string, { start: number; end: number }>();
+  private reloadTimer?: NodeJS.Timeout;
+  private reloading = false;
+
+  constructor(private readonly options: GatewayOptions) {}
+
+  async start(): Promise<void> {
+    this.config = await loadGatewayConfig(this.options.store);
+    this.reloadTimer = setInterval(() => void this.reloadIfChanged(), this.options.reloadIntervalMs ?? 250);
+    this.reloadTimer.unref();
+  }
+
+  /** Rebuilds the configuration when the store's revision changed since the last build. */
+  async reloadIfChanged(): Promise<void> {
+    if (this.reloading) return;
+    this.reloading = true;
+    try {
+      const revision = await this.options.store.revision();
+      if (revision !== this.config.revision) this.config = await loadGatewayConfig(this.options.store);
+    } catch {
+      // The store is briefly unreachable: keep serving the last good configuration.
+    } finally {
+      this.reloading = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.reloadTimer);
+    await this.agent.close();
+  }
+
+  /** The node:http request listener. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const now = this.options.clock.now();
+    const requestId = randomUUID();
+    const log: AccessLogEntry = {
+      requestId,
+      time: new Date(now).toISOString(),
+      ip: req.socket.remoteAddress ?? "",
+      method: req.method ?? "GET",
+      path: req.url ?? "/",
+      status: 0,
+      latencyMs: 0,
+      bytesIn: Number(req.headers["content-length"] ?? 0) || 0,
+      bytesOut: 0,
+    };
+    res.setHeader("x-amzn-requestid", requestId);
+    const finish = (status: number) => {
+      log.status = status;
+      log.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+      this.options.accessLog?.write(log);
+    };
+    const fail = (e: { status: number; type: string; message: string }, headers?: Record<string, string>) => {
+      sendGatewayError(res, e.status, e.type, e.message, headers);
+      finish(e.status);
+    };
+
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? "" : url.slice(q);
+    const method = (req.method ?? "GET").toUpperCase();
+
+    const resolved = this.resolve(req.headers.host ?? "", rawPath);
+    if ("error" in resolved) return fail({ status: 404, type: "NotFoundException", message: resolved.error });
+    const { stage, path } = resolved;
+    log.apiId = stage.restApiId;
+    log.stage = stage.stageName;
+    const match = stage.router.match(method, path);
+    if (!match) {
+      return fail({
+        status: 404,
+        type: "NotFoundException",
+        message: `No route for ${method} ${path} in stage '${stage.stageName}' of API ${stage.restApiId}`,
+      });
+    }
+    const { route, params } = match;
+    log.resourcePath = route.resourcePath;
+
+    // Identification and authorization.
+    let key: KeyEntry | undefined;
+    let plan: PlanEntry | undefined;
+    if (route.method.apiKeyRequired) {
+      const value = req.headers["x-api-key"];
+      if (typeof value !== "string" || value.length === 0) return fail(FORBIDDEN);
+      key = this.config.keys.get(this.options.secrets.hash(value));
+      plan = key?.plans.get(`${stage.restApiId}:${stage.stageName}`);
+      if (!key || !key.enabled || !plan || this.config.disabledTenants.has(key.tenantId))
+        return fail(FORBIDDEN);
+      log.keyId = key.id;
+      log.tenantId = key.tenantId;
+      log.usagePlanId = plan.id;
+    }
+
+    // Every applicable bucket and the quota, checked and taken together.
+    const take: TakeRequest = {
+      buckets: this.buckets(stage, route, key, plan),
+      quota: key && plan?.quota ? this.quota(key, plan, now) : undefined,
+      now,
+    };
+    const decision = this.options.engine.take(take);
+    const proceed = (d: Decision) => {
+      const limitHeaders = headerRecord(rateLimitHeaders(d, take));
+      if (!d.admitted) {
+        if (d.reason === "unavailable") {
+          return fail(
+            { status: 503, type: "ServiceUnavailableException", message: "Rate limiting is unavailable" },
+            limitHeaders,
+          );
+        }
+        return fail(d.reason === "quota" ? LIMIT_EXCEEDED : TOO_MANY_REQUESTS, limitHeaders);
+      }
+      for (const [name, value] of Object.entries(limitHeaders)) res.setHeader(name, value);
+      const admitted =
+        key && plan
+          ? this.options.ledger.admit({
+              day: utcDay(now),
+              keyId: key.id,
+              usagePlanId: plan.id,
+              tenantId: key.tenantId,
+              restApiId: stage.restApiId,
+              stage: stage.stageName,
+              resourcePath: route.resourcePath,
+              httpMethod: route.httpMethod,
+            })
+          : undefined;
+      const forward = () =>
+        this.forward(req, res, { stage, route, params, query, key, plan, requestId, log, finish, fail, now });
+      if (admitted) {
+        admitted.then(forward, () =>
+          fail({
+            status: 503,
+            type: "ServiceUnavailableException",
+            message: "Usage could not be recorded; the request was not forwarded",
+          }),
+        );
+      } else forward();
+    };
+    if (decision instanceof Promise) {
+      decision.then(proceed, () =>
+        fail({ status: 503, type: "ServiceUnavailableException", message: "Rate limiting is unavailable" }),
+      );
+    } else proceed(decision);
+  };
+
+  /** Which API and stage a request addresses, and the path below the stage. */
+  private resolve(
+    hostHeader: string,
+    rawPath: string,
+  ): { stage: StageEntry; path: string } | { error: string } {
+    const host = hostHeader.replace(/:\d+$/, "").toLowerCase();
+    const slash = rawPath.indexOf("/", 1);
+    const first = slash === -1 ? rawPath.slice(1) : rawPath.slice(1, slash);
+    const rest = slash === -1 ? "/" : rawPath.slice(slash);
+
+    const executeApi = EXECUTE_API_HOST.exec(host);
+    if (executeApi) {
+      const stage = this.config.stages.get(`${executeApi[1]}/${first}`);
+      return stage
+        ? { stage, path: rest }
+        : { error: `No stage '${first}' is deployed for API ${executeApi[1]}` };
+    }
+    const mappings = this.config.domains.get(host);
+    if (mappings) {
+      const mapping = mappings.get(first) ?? mappings.get("(none)");
+      if (!mapping) return { error: `No base path mapping of ${host} matches '/${first}'` };
+      const below = mappings.has(first) ? rest : rawPath;
+      if (mapping.stage) {
+        const stage = this.config.stages.get(`${mapping.restApiId}/${mapping.stage}`);
+        return stage
+          ? { stage, path: below }
+          : { error: `Stage '${mapping.stage}' of API ${mapping.restApiId} is not deployed` };
+      }
+      // A mapping without a stage takes the stage from the next path segment.
+      const s2 = below.indexOf("/", 1);
+      const stageName = s2 === -1 ? below.slice(1) : below.slice(1, s2);
+      const stage = this.config.stages.get(`${mapping.restApiId}/${stageName}`);
+      return stage
+        ? { stage, path: s2 === -1 ? "/" : below.slice(s2) }
+        : { error: `No stage '${stageName}' is deployed for API ${mapping.restApiId}` };
+    }
+    // Any other host: the first segment is the stage, and it must name exactly one deployed API.
+    const candidates = this.config.stagesByName.get(first) ?? [];
+    if (candidates.length === 1) return { stage: candidates[0]!, path: rest };
+    if (candidates.length > 1) {
+      return {
+        error: `Stage '${first}' exists in several APIs (${candidates.map((c) => c.restApiId).join(", ")}): address one with the Host header {restApiId}.execute-api.<domain> or a custom domain name`,
+      };
+    }
+    return { error: `No deployed stage is named '${first}'` };
+  }
+
+  /** The buckets a request must pass, most specific first; cached per key (or stage) and route. */
+  private buckets(
+    stage: StageEntry,
+    route: Route,
+    key: KeyEntry | undefined,
+    plan: PlanEntry | undefined,
+  ): BucketSpec[] {
+    const owner = key ?? stage;
+    let byRoute = this.limitCache.get(owner);
+    if (!byRoute) {
+      byRoute = new Map();
+      this.limitCache.set(owner, byRoute);
+    }
+    let buckets = byRoute.get(route);
+    if (buckets) return buckets;
+    buckets = [];
+    const methodKey = `${route.resourcePath}/${route.httpMethod}`;
+    const stageId = `${stage.restApiId}/${stage.stageName}`;
+    if (key && plan) {
+      const perMethod = plan.methodThrottles.get(methodKey);
+      if (perMethod)
+        buckets.push({
+          id: `k:${key.id}:${plan.id}:${methodKey}`,
+          rate: perMethod.rate,
+          burst: perMethod.burst,
+        });
+      if (plan.throttle)
+        buckets.push({ id: `k:${key.id}:${plan.id}`, rate: plan.throttle.rate, burst: plan.throttle.burst });
+    }
+    const stageMethod = stage.methodThrottles.get(methodKey);
+    if (stageMethod)
+      buckets.push({ id: `s:${stageId}:${methodKey}`, rate: stageMethod.rate, burst: stageMethod.burst });
+    if (stage.defaultThrottle)
+      buckets.push({
+        id: `s:${stageId}`,
+        rate: stage.defaultThrottle.rate,
+        burst: stage.defaultThrottle.burst,
+      });
+    const account = this.options.accountThrottle;
+    buckets.push({ id: "account", rate: account.rate, burst: account.burst });
+    byRoute.set(route, buckets);
+    return buckets;
+  }
+
+  private quota(key: KeyEntry, plan: PlanEntry, now: number): QuotaSpec {
+    const q = plan.quota!;
+    const periodKey = `${q.period}:${q.offset}`;
+    let period = this.periods.get(periodKey);
+    if (!period || now >= period.end || now < period.start) {
+      period = quotaPeriod(now, q.period, q.offset ?? 0);
+      this.periods.set(periodKey, period);
+    }
+    return { id: `q:${key.id}:${plan.id}`, limit: q.limit, start: period.start, end: period.end };
+  }
+
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: {
+      stage: StageEntry;
+      route: Route;
+      params: Record<string, string>;
+      query: string;
+      key?: KeyEntry;
+      plan?: PlanEntry;
+      requestId: string;
+      log: AccessLogEntry;
+      finish(status: number): void;
+      fail(e: { status: number; type: string; message: string }): void;
+      now: number;
+    },
+  ): void {
+    const integration = ctx.route.method.methodIntegration;
+    if (!integration) {
+      return ctx.fail({
+        status: 500,
+        type: "InternalServerErrorException",
+        message: `Method ${ctx.route.httpMethod} ${ctx.route.resourcePath} has no integration`,
+      });
+    }
+    if (integration.type === "MOCK") {
+      const mock = mockResponse(ctx.stage.definition, ctx.route, integration);
+      res.writeHead(mock.status, {
+        "content-type": mock.contentType,
+        "content-length": Buffer.byteLength(mock.body),
+      });
+      res.end(mock.body);
+      ctx.log.bytesOut = Buffer.byteLength(mock.body);
+      return this.done(ctx, mock.status);
+    }
+
+    let uri = this.uris.get(ctx.route);
+    if (!uri) {
+      uri = compileUri(integration);
+      this.uris.set(ctx.route, uri);
+    }
+    const vars = ctx.stage.variables;
+    const origin = typeof uri.origin === "string" ? uri.origin : uri.origin(vars);
+    let path = uri.path(ctx.params, vars);
+    if (ctx.query) path += path.includes("?") ? `&${ctx.query.slice(1)}` : ctx.query;
+
+    const headers: Record<string, string | string[]> = {};
+    const incoming = req.headers;
+    for (const name in incoming) {
+      if (!HOP_BY_HOP.has(name)) headers[name] = incoming[name] as string | string[];
+    }
+    const forwardedFor = incoming["x-forwarded-for"];
+    const ip = req.socket.remoteAddress ?? "";
+    headers["x-forwarded-for"] = forwardedFor ? `${forwardedFor}, ${ip}` : ip;
+    headers["x-forwarded-proto"] = (incoming["x-forwarded-proto"] as string) ?? "http";
+    headers["x-forwarded-host"] = incoming.host ?? "";
+    headers[IDENTITY_HEADERS.requestId] = ctx.requestId;
+    if (ctx.key && ctx.plan) {
+      headers[IDENTITY_HEADERS.tenant] = ctx.key.tenantId;
+      headers[IDENTITY_HEADERS.key] = ctx.key.id;
+      headers[IDENTITY_HEADERS.plan] = ctx.plan.id;
+    }
+
+    const hasBody =
+      incoming["content-length"] !== undefined
+        ? incoming["content-length"] !== "0"
+        : incoming["transfer-encoding"] !== undefined;
+    const timeout = integration.timeoutInMillis || DEFAULT_TIMEOUT_MS;
+    const upstreamStarted = performance.now();
+    this.agent
+      .request({
+        origin,
+        path,
+        method: (integration.httpMethod && integration.httpMethod !== "ANY"
+          ? integration.httpMethod
+          : req.method) as "GET",
+        headers,
+        body: hasBody ? req : undefined,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      })
+      .then(
+        (upstream) => {
+          ctx.log.upstreamLatencyMs = Math.round((performance.now() - upstreamStarted) * 1000) / 1000;
+          const out: Record<string, string | string[]> = {};
+          for (const name in upstream.headers) {
+            if (!HOP_BY_HOP.has(name)) out[name] = upstream.headers[name] as string | string[];
+          }
+          for (const name of res.getHeaderNames()) out[name] = res.getHeader(name) as string;
+          res.writeHead(upstream.statusCode, out);
+          upstream.body.on("data", (chunk: Buffer) => {
+            ctx.log.bytesOut += chunk.length;
+          });
+          pipeline(upstream.body, res, () => this.done(ctx, upstream.statusCode));
+        },
+        (error: { code?: string; message?: string }) => {
+          if (error.code === "UND_ERR_HEADERS_TIMEOUT" || error.code === "UND_ERR_BODY_TIMEOUT") {
+            ctx.log.error = error.code;
+            return ctx.fail(TIMED_OUT);
+          }
+          ctx.log.error = error.code ?? error.message;
+          ctx.fail({
+            status: 502,
+            type: "BadGatewayException",
+            message: `The upstream ${origin} could not be reached (${error.code ?? error.message ?? "error"})`,
+          });
+        },
+      );
+  }
+
+  private done(
+    ctx: {
+      stage: StageEntry;
+      route: Route;
+      key?: KeyEntry;
+      log: AccessLogEntry;
+      finish(status: number): void;
+      now: number;
+    },
+    status: number,
+  ): void {
+    ctx.finish(status);
+    if (ctx.key) {
+      this.options.ledger.outcome({
+        day: utcDay(ctx.now),
+        keyId: ctx.key.id,
+        restApiId: ctx.stage.restApiId,
+        stage: ctx.stage.stageName,
+        resourcePath: ctx.route.resourcePath,
+        httpMethod: ctx.route.httpMethod,
+        status,
+        latencyMs: ctx.log.latencyMs,
+        bytesIn: ctx.log.bytesIn,
+        bytesOut: ctx.log.bytesOut,
+      });
+    }
+  }
+}
+
+/** The header fields of a decision, by name, leaving out those that do not apply. */
+function headerRecord(values: RateLimitHeaderValues): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (values.retryAfter) out["retry-after"] = values.retryAfter;
+  if (values.rateLimit) out.ratelimit = values.rateLimit;
+  if (values.rateLimitPolicy) out["ratelimit-policy"] = values.rateLimitPolicy;
+  return out;
+}
