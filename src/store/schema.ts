@@ -76,6 +76,8 @@ export interface UsagePlansTable {
   quota: Json | null;
   /** `[{ apiId, stage, throttle }]`. */
   api_stages: Json;
+  /** AWS Marketplace product code, kept for compatibility. */
+  product_code: string | null;
   tags: Json;
   created_at: EpochMs;
 }

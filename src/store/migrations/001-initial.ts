@@ -68,6 +68,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("throttle", "text")
     .addColumn("quota", "text")
     .addColumn("api_stages", "text", (c) => c.notNull().defaultTo("[]"))
+    .addColumn("product_code", "text")
     .addColumn("tags", "text", (c) => c.notNull().defaultTo("{}"))
     .addColumn("created_at", "bigint", (c) => c.notNull())
     .execute();

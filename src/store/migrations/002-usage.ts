@@ -27,7 +27,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       "http_method",
     ])
     .execute();
-  await db.schema.createIndex("usage_counts_plan_day").on("usage_counts").columns(["usage_plan_id", "day"]).execute();
+  await db.schema
+    .createIndex("usage_counts_plan_day")
+    .on("usage_counts")
+    .columns(["usage_plan_id", "day"])
+    .execute();
 
   await db.schema
     .createTable("usage_stats")
@@ -42,7 +46,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("latency_ms_sum", "bigint", (c) => c.notNull())
     .addColumn("bytes_in", "bigint", (c) => c.notNull())
     .addColumn("bytes_out", "bigint", (c) => c.notNull())
-    .addPrimaryKeyConstraint("usage_stats_pk", ["day", "key_id", "rest_api_id", "stage", "resource_path", "http_method", "status"])
+    .addPrimaryKeyConstraint("usage_stats_pk", [
+      "day",
+      "key_id",
+      "rest_api_id",
+      "stage",
+      "resource_path",
+      "http_method",
+      "status",
+    ])
     .execute();
 }
 

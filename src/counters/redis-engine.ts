@@ -1,0 +1,159 @@
+import { Redis, type RedisOptions } from "ioredis";
+import {
+  type CounterEngine,
+  type Decision,
+  decide,
+  MAX_PERIOD_MS,
+  msUntilTokens,
+  QUOTA_GRACE_MS,
+  type TakeRequest,
+} from "./engine.js";
+import { SET_COUNT_SCRIPT, TAKE_SCRIPT } from "./redis-scripts.js";
+
+export interface RedisEngineOptions {
+  /** Prefix of every key this engine writes. Default `tollgate:`. */
+  keyPrefix?: string;
+  /** Command timeout, ms, of a client the engine makes from a URL. Default 50. */
+  commandTimeoutMs?: number;
+}
+
+/** { admitted, reason code, retryAfterMs, quota used, tightest index, its remaining, its resetMs } */
+type TakeReply = [number, number, number, number, number, number, number];
+
+/** The scripts, as ioredis `defineCommand` adds them: EVALSHA, falling back to EVAL on NOSCRIPT. */
+interface CounterCommands {
+  tollgateTake(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<TakeReply>;
+  tollgateSetCount(key: string, used: number, raiseOnly: 0 | 1, ttlMs: number): Promise<number>;
+}
+
+/**
+ * Counters in Redis, shared by N gateway processes (`TOLLGATE_REDIS_URL`). Each `take` is one
+ * Lua script, one round trip, that checks every bucket and the quota and takes them together
+ * atomically, so N processes on one Redis are exactly as exact as one. Bucket keys expire once
+ * full again (plus a slack); quota keys an hour after their period ends. Keys of one take must
+ * live on one Redis node: Redis Cluster is not supported.
+ *
+ * The engine uses the caller's `now` (so tests can inject a clock): gateways must pass a
+ * synchronized clock (NTP). Skew shifts refills by at most skew × rate tokens and does not
+ * accumulate: a bucket remembers the latest `now` it saw, a caller ahead refills early, and a
+ * caller behind refills nothing until its clock passes that. Near a period boundary, skew
+ * decides which period a request counts in.
+ *
+ * @example
+ * const engine = new RedisEngine(process.env.TOLLGATE_REDIS_URL!);
+ * await engine.ready();
+ * const d = await engine.take({ buckets, quota, now: Date.now() });
+ */
+export class RedisEngine implements CounterEngine {
+  /** The connection; given by the caller or made from a URL (then owned and closed by `close`). */
+  readonly client: Redis;
+  /** The last connection error of an owned client, for logs. */
+  lastError: Error | undefined;
+  private readonly owned: boolean;
+  private readonly prefix: string;
+  private readonly commands: CounterCommands;
+
+  /**
+   * @param client an ioredis client (give it a short `commandTimeout`) or a `redis://` URL, for
+   *   which the engine makes a client that fails fast: no offline queue and no resending, since a
+   *   take sent late or twice would count late or twice.
+   */
+  constructor(client: Redis | string, options: RedisEngineOptions = {}) {
+    this.owned = typeof client === "string";
+    this.client = typeof client === "string" ? new Redis(client, failFast(options)) : client;
+    if (this.owned) this.client.on("error", (error: Error) => (this.lastError = error));
+    this.prefix = options.keyPrefix ?? "tollgate:";
+    this.client.defineCommand("tollgateTake", { lua: TAKE_SCRIPT });
+    this.client.defineCommand("tollgateSetCount", { lua: SET_COUNT_SCRIPT, numberOfKeys: 1 });
+    this.commands = this.client as unknown as CounterCommands;
+  }
+
+  /** Resolves once the client is connected; rejects if it is closed first. */
+  ready(): Promise<void> {
+    if (this.client.status === "ready") return Promise.resolve();
+    if (this.client.status === "end") return Promise.reject(new Error("The Redis connection is closed"));
+    return new Promise((resolve, reject) => {
+      const settle = (error?: Error) => {
+        this.client.off("ready", onReady).off("end", onEnd);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = () => settle();
+      const onEnd = () => settle(new Error("The Redis connection closed before it was ready"));
+      this.client.on("ready", onReady).on("end", onEnd);
+    });
+  }
+
+  async take(request: TakeRequest): Promise<Decision> {
+    const { buckets, quota, now } = request;
+    const n = buckets.length;
+    const keys: string[] = new Array(n);
+    const args: Array<string | number> = [now, n];
+    for (let i = 0; i < n; i++) {
+      const spec = buckets[i]!;
+      keys[i] = this.bucketKey(spec.id);
+      args.push(spec.rate, spec.burst);
+    }
+    if (quota) {
+      keys.push(this.quotaKey(quota.id, quota.start));
+      args.push(quota.limit, quota.end, Math.max(1, Math.ceil(quota.end - now + QUOTA_GRACE_MS)));
+    }
+    const reply = await this.commands.tollgateTake(keys.length, ...keys, ...args);
+    const [admitted, reasonCode, retryAfterMs, used, tightestIndex, remaining, resetMs] = reply;
+    const spec = tightestIndex > 0 ? buckets[tightestIndex - 1] : undefined;
+    const tightest = spec && {
+      limit: spec.burst,
+      remaining,
+      resetMs,
+      windowMs: msUntilTokens(0, spec.burst, spec.rate, spec.burst),
+    };
+    const reason = admitted ? undefined : reasonCode === 2 ? "quota" : "throttled";
+    return decide(request, reason, retryAfterMs, used, tightest);
+  }
+
+  async quotaUsed(quotaId: string, start: number): Promise<number> {
+    return Number((await this.client.get(this.quotaKey(quotaId, start))) ?? 0);
+  }
+
+  async setQuotaRemaining(quotaId: string, start: number, limit: number, remaining: number): Promise<void> {
+    await this.setCount(quotaId, start, Math.max(0, limit - remaining), 0);
+  }
+
+  async seedQuota(quotaId: string, start: number, used: number): Promise<void> {
+    await this.setCount(quotaId, start, Math.max(0, used), 1);
+  }
+
+  /** Closes the client if the engine made it; a client given by the caller stays open. */
+  async close(): Promise<void> {
+    if (!this.owned) return;
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  private setCount(quotaId: string, start: number, used: number, raiseOnly: 0 | 1): Promise<number> {
+    // The period's end is not known here: a new key lives as long as the longest period could.
+    const ttlMs = MAX_PERIOD_MS + QUOTA_GRACE_MS;
+    return this.commands.tollgateSetCount(this.quotaKey(quotaId, start), used, raiseOnly, ttlMs);
+  }
+
+  private bucketKey(id: string): string {
+    return `${this.prefix}b:${id}`;
+  }
+
+  private quotaKey(id: string, start: number): string {
+    return `${this.prefix}q:${id}:${start}`;
+  }
+}
+
+function failFast(options: RedisEngineOptions): RedisOptions {
+  return {
+    commandTimeout: options.commandTimeoutMs ?? 50,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (attempt) => Math.min(attempt * 50, 1000),
+  };
+}

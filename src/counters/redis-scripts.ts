@@ -1,0 +1,103 @@
+import { NEVER_MS, TOKEN_EPSILON } from "./engine.js";
+
+/**
+ * Extra life of a bucket key past the moment it is full again. Expiry runs on Redis's clock while
+ * refills use the callers' clocks; the slack keeps a key alive while a caller whose clock runs
+ * behind still counts on it (a forgotten bucket is a full one).
+ */
+export const BUCKET_KEY_SLACK_MS = 60_000;
+
+/**
+ * The whole of one `take`, run atomically by Redis: refill and check every bucket and the quota,
+ * then take from all of them or from none. Same arithmetic as InProcessEngine.
+ *
+ * KEYS: bucket keys 1..n, then the quota key when there is a quota.
+ * ARGV: now, n, then rate and burst per bucket, then (with a quota) limit, period end, key TTL ms.
+ * Numbers are written with %.17g so that a fractional token survives the round trip exactly.
+ *
+ * Returns { admitted 0/1, reason (0 none, 1 throttled, 2 quota), retryAfterMs, quota used,
+ *           tightest bucket index (1-based, 0 for none), its whole tokens, its resetMs }.
+ */
+export const TAKE_SCRIPT = `
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+local EPS = ${TOKEN_EPSILON}
+local NEVER = ${NEVER_MS}
+local function wait(tokens, target, rate, burst)
+  if rate <= 0 or target > burst + EPS then return NEVER end
+  local ms = (target - tokens) * 1000 / rate
+  local whole = math.floor(ms + 0.5)
+  if math.abs(ms - whole) * rate <= EPS * 1000 then return math.min(NEVER, whole) end
+  return math.min(NEVER, math.ceil(ms))
+end
+local rates, bursts, tokens, updated = {}, {}, {}, {}
+local throttled, throttle_wait = false, 0
+for i = 1, n do
+  local rate, burst = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+  local state = redis.call('HMGET', KEYS[i], 't', 'u')
+  local t, u = tonumber(state[1]), tonumber(state[2])
+  if t == nil then
+    t, u = burst, now
+  elseif now > u then
+    t = t + (now - u) * rate / 1000
+    u = now
+  end
+  if t > burst then t = burst end
+  rates[i], bursts[i], tokens[i], updated[i] = rate, burst, t, u
+  if t < 1 - EPS then
+    throttled = true
+    throttle_wait = math.max(throttle_wait, wait(t, 1, rate, burst))
+  end
+end
+local has_quota = #KEYS > n
+local used, reason, retry = 0, 0, 0
+if has_quota then
+  used = tonumber(redis.call('GET', KEYS[n + 1]) or '0')
+  if used >= tonumber(ARGV[3 + 2 * n]) then
+    reason, retry = 2, math.max(1, tonumber(ARGV[4 + 2 * n]) - now)
+  end
+end
+if reason == 0 and throttled then reason, retry = 1, throttle_wait end
+if reason == 0 then
+  for i = 1, n do
+    local t = tokens[i] - 1
+    tokens[i] = t
+    redis.call('HSET', KEYS[i], 't', string.format('%.17g', t), 'u', string.format('%.17g', updated[i]))
+    local full_in = math.ceil(wait(t, bursts[i], rates[i], bursts[i]) + math.max(0, updated[i] - now))
+    redis.call('PEXPIRE', KEYS[i], full_in + ${BUCKET_KEY_SLACK_MS})
+  end
+  if has_quota then
+    used = redis.call('INCR', KEYS[n + 1])
+    redis.call('PEXPIRE', KEYS[n + 1], ARGV[5 + 2 * n])
+  end
+end
+local ti = 0
+for i = 1, n do
+  if ti == 0 or tokens[i] < tokens[ti] then ti = i end
+end
+local remaining, reset = 0, 0
+if ti > 0 then
+  local t = tokens[ti]
+  remaining = math.max(0, math.floor(t + EPS))
+  if t < bursts[ti] - EPS then reset = wait(t, remaining + 1, rates[ti], bursts[ti]) end
+end
+local admitted = 0
+if reason == 0 then admitted = 1 end
+return { admitted, reason, retry, used, ti, remaining, reset }
+`;
+
+/**
+ * Sets a quota count. KEYS: the quota key. ARGV: count, raise-only flag (1/0), TTL ms for a key
+ * that has none yet (a key made by take keeps its exact TTL).
+ */
+export const SET_COUNT_SCRIPT = `
+local key, value = KEYS[1], tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', key) or '-1')
+if ARGV[2] == '1' and current >= value then return current end
+if current < 0 then
+  redis.call('SET', key, value, 'PX', ARGV[3])
+else
+  redis.call('SET', key, value, 'KEEPTTL')
+end
+return value
+`;
