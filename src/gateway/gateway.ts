@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { pipeline } from "node:stream";
-import { Agent } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/secrets.js";
 import type {
@@ -13,7 +12,7 @@ import type {
   TakeRequest,
 } from "../counters/index.js";
 import { quotaPeriod, rateLimitHeaders } from "../counters/index.js";
-import { type UsageLedger, utcDay } from "../metering/index.js";
+import { type UsageLedger, usageSince, utcDay } from "../metering/index.js";
 import type { Store } from "../store/index.js";
 import type { AccessLog, AccessLogEntry } from "./access-log.js";
 import {
@@ -25,6 +24,7 @@ import {
   type Throttle,
 } from "./config.js";
 import { mockResponse } from "./mock.js";
+import { HOP_BY_HOP, ProxyHandler } from "./proxy.js";
 import { FORBIDDEN, LIMIT_EXCEEDED, sendGatewayError, TIMED_OUT, TOO_MANY_REQUESTS } from "./responses.js";
 import type { Route } from "./router.js";
 import { type CompiledUri, compileUri } from "./upstream.js";
@@ -50,20 +50,23 @@ export const IDENTITY_HEADERS = {
   requestId: "x-tollgate-request-id",
 } as const;
 
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "x-api-key",
-  ...Object.values(IDENTITY_HEADERS),
-]);
+/** Headers a client may not set for the upstream: the key stays at the gateway, identities are ours. */
+const GATEWAY_OWNED = new Set(["x-api-key", ...Object.values(IDENTITY_HEADERS)]);
+
+/** What the gateway knows of one request once it is admitted. */
+interface RequestContext {
+  stage: StageEntry;
+  route: Route;
+  params: Record<string, string>;
+  query: string;
+  key?: KeyEntry;
+  plan?: PlanEntry;
+  requestId: string;
+  log: AccessLogEntry;
+  finish(status: number): void;
+  fail(e: { status: number; type: string; message: string }): void;
+  now: number;
+}
 
 const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\./;
 const DEFAULT_TIMEOUT_MS = 29_000;
@@ -86,6 +89,7 @@ export class Gateway {
 
   async start(): Promise<void> {
     this.config = await loadGatewayConfig(this.options.store);
+    await this.resumeQuotas();
     this.reloadTimer = setInterval(() => void this.reloadIfChanged(), this.options.reloadIntervalMs ?? 250);
     this.reloadTimer.unref();
   }
@@ -104,13 +108,31 @@ export class Gateway {
     }
   }
 
+  /**
+   * Raises the engine's quota counts to what the ledger holds for the current periods, so a
+   * restarted gateway (or a fresh Redis) never admits more than a quota allows.
+   */
+  private async resumeQuotas(): Promise<void> {
+    const now = this.options.clock.now();
+    const plans = new Map<string, PlanEntry>();
+    for (const key of this.config.keys.values()) {
+      for (const plan of key.plans.values()) if (plan.quota) plans.set(plan.id, plan);
+    }
+    for (const plan of plans.values()) {
+      const period = quotaPeriod(now, plan.quota!.period, plan.quota!.offset ?? 0);
+      const used = await usageSince(this.options.store, plan.id, utcDay(period.start));
+      for (const [keyId, count] of used)
+        await this.options.engine.seedQuota(`q:${keyId}:${plan.id}`, period.start, count);
+    }
+  }
+
   async close(): Promise<void> {
     clearInterval(this.reloadTimer);
     await this.agent.close();
   }
 
   /** The node:http request listener. */
-  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+  readonly handle = (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const now = this.options.clock.now();
     const requestId = randomUUID();
@@ -205,8 +227,20 @@ export class Gateway {
               httpMethod: route.httpMethod,
             })
           : undefined;
-      const forward = () =>
-        this.forward(req, res, { stage, route, params, query, key, plan, requestId, log, finish, fail, now });
+      // Everything is computed before the ledger commits, so only the upstream write follows it.
+      const forward = this.prepare(req, res, {
+        stage,
+        route,
+        params,
+        query,
+        key,
+        plan,
+        requestId,
+        log,
+        finish,
+        fail,
+        now,
+      });
       if (admitted) {
         admitted.then(forward, () =>
           fail({
@@ -326,41 +360,31 @@ export class Gateway {
     return { id: `q:${key.id}:${plan.id}`, limit: q.limit, start: period.start, end: period.end };
   }
 
-  private forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    ctx: {
-      stage: StageEntry;
-      route: Route;
-      params: Record<string, string>;
-      query: string;
-      key?: KeyEntry;
-      plan?: PlanEntry;
-      requestId: string;
-      log: AccessLogEntry;
-      finish(status: number): void;
-      fail(e: { status: number; type: string; message: string }): void;
-      now: number;
-    },
-  ): void {
+  /**
+   * Prepares how an admitted request is answered and returns the step that does it: a MOCK
+   * integration answers from its example, an HTTP one is dispatched to the upstream.
+   */
+  private prepare(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): () => void {
     const integration = ctx.route.method.methodIntegration;
     if (!integration) {
-      return ctx.fail({
-        status: 500,
-        type: "InternalServerErrorException",
-        message: `Method ${ctx.route.httpMethod} ${ctx.route.resourcePath} has no integration`,
-      });
+      return () =>
+        ctx.fail({
+          status: 500,
+          type: "InternalServerErrorException",
+          message: `Method ${ctx.route.httpMethod} ${ctx.route.resourcePath} has no integration`,
+        });
     }
-    if (integration.type === "MOCK") {
-      const mock = mockResponse(ctx.stage.definition, ctx.route, integration);
-      res.writeHead(mock.status, {
-        "content-type": mock.contentType,
-        "content-length": Buffer.byteLength(mock.body),
-      });
-      res.end(mock.body);
-      ctx.log.bytesOut = Buffer.byteLength(mock.body);
-      return this.done(ctx, mock.status);
-    }
+    if (integration.type === "MOCK")
+      return () => {
+        const mock = mockResponse(ctx.stage.definition, ctx.route, integration);
+        res.writeHead(mock.status, {
+          "content-type": mock.contentType,
+          "content-length": Buffer.byteLength(mock.body),
+        });
+        res.end(mock.body);
+        ctx.log.bytesOut = Buffer.byteLength(mock.body);
+        this.done(ctx, mock.status);
+      };
 
     let uri = this.uris.get(ctx.route);
     if (!uri) {
@@ -372,15 +396,16 @@ export class Gateway {
     let path = uri.path(ctx.params, vars);
     if (ctx.query) path += path.includes("?") ? `&${ctx.query.slice(1)}` : ctx.query;
 
-    const headers: Record<string, string | string[]> = {};
     const incoming = req.headers;
+    const headers: Record<string, string | string[]> = {};
     for (const name in incoming) {
-      if (!HOP_BY_HOP.has(name)) headers[name] = incoming[name] as string | string[];
+      if (!HOP_BY_HOP.has(name) && !GATEWAY_OWNED.has(name))
+        headers[name] = incoming[name] as string | string[];
     }
-    const forwardedFor = incoming["x-forwarded-for"];
     const ip = req.socket.remoteAddress ?? "";
+    const forwardedFor = incoming["x-forwarded-for"];
     headers["x-forwarded-for"] = forwardedFor ? `${forwardedFor}, ${ip}` : ip;
-    headers["x-forwarded-proto"] = (incoming["x-forwarded-proto"] as string) ?? "http";
+    headers["x-forwarded-proto"] = (incoming["x-forwarded-proto"] as string | undefined) ?? "http";
     headers["x-forwarded-host"] = incoming.host ?? "";
     headers[IDENTITY_HEADERS.requestId] = ctx.requestId;
     if (ctx.key && ctx.plan) {
@@ -388,65 +413,45 @@ export class Gateway {
       headers[IDENTITY_HEADERS.key] = ctx.key.id;
       headers[IDENTITY_HEADERS.plan] = ctx.plan.id;
     }
-
     const hasBody =
       incoming["content-length"] !== undefined
         ? incoming["content-length"] !== "0"
         : incoming["transfer-encoding"] !== undefined;
     const timeout = integration.timeoutInMillis || DEFAULT_TIMEOUT_MS;
-    const upstreamStarted = performance.now();
-    this.agent
-      .request({
-        origin,
-        path,
-        method: (integration.httpMethod && integration.httpMethod !== "ANY"
-          ? integration.httpMethod
-          : req.method) as "GET",
-        headers,
-        body: hasBody ? req : undefined,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      })
-      .then(
-        (upstream) => {
-          ctx.log.upstreamLatencyMs = Math.round((performance.now() - upstreamStarted) * 1000) / 1000;
-          const out: Record<string, string | string[]> = {};
-          for (const name in upstream.headers) {
-            if (!HOP_BY_HOP.has(name)) out[name] = upstream.headers[name] as string | string[];
-          }
-          for (const name of res.getHeaderNames()) out[name] = res.getHeader(name) as string;
-          res.writeHead(upstream.statusCode, out);
-          upstream.body.on("data", (chunk: Buffer) => {
-            ctx.log.bytesOut += chunk.length;
-          });
-          pipeline(upstream.body, res, () => this.done(ctx, upstream.statusCode));
-        },
-        (error: { code?: string; message?: string }) => {
-          if (error.code === "UND_ERR_HEADERS_TIMEOUT" || error.code === "UND_ERR_BODY_TIMEOUT") {
-            ctx.log.error = error.code;
-            return ctx.fail(TIMED_OUT);
-          }
-          ctx.log.error = error.code ?? error.message;
-          ctx.fail({
-            status: 502,
-            type: "BadGatewayException",
-            message: `The upstream ${origin} could not be reached (${error.code ?? error.message ?? "error"})`,
-          });
-        },
-      );
+    // The integration's method, or the client's when the integration says ANY.
+    const method =
+      integration.httpMethod && integration.httpMethod !== "ANY"
+        ? integration.httpMethod
+        : (req.method ?? "GET");
+
+    const options: Dispatcher.DispatchOptions = {
+      origin,
+      path,
+      method: method as Dispatcher.HttpMethod,
+      headers,
+      body: hasBody ? req : null,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    };
+    const handler = new ProxyHandler(res, (result) => {
+      ctx.log.upstreamLatencyMs = result.upstreamLatencyMs;
+      ctx.log.bytesOut = result.bytesOut;
+      if (result.error && !res.headersSent) {
+        ctx.log.error = result.error;
+        if (result.timedOut) return ctx.fail(TIMED_OUT);
+        return ctx.fail({
+          status: 502,
+          type: "BadGatewayException",
+          message: `The upstream ${origin} could not be reached (${result.error})`,
+        });
+      }
+      if (result.error) ctx.log.error = result.error;
+      this.done(ctx, result.status);
+    });
+    return () => this.agent.dispatch(options, handler);
   }
 
-  private done(
-    ctx: {
-      stage: StageEntry;
-      route: Route;
-      key?: KeyEntry;
-      log: AccessLogEntry;
-      finish(status: number): void;
-      now: number;
-    },
-    status: number,
-  ): void {
+  private done(ctx: RequestContext, status: number): void {
     ctx.finish(status);
     if (ctx.key) {
       this.options.ledger.outcome({
