@@ -172,3 +172,22 @@ export class UsageLedger {
 export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
+
+/**
+ * Requests each key made on a plan from `startDay` on (inclusive), from the ledger: what an
+ * in-process counter engine needs to resume quotas after a restart.
+ */
+export async function usageSince(
+  store: Store,
+  usagePlanId: string,
+  startDay: string,
+): Promise<Map<string, number>> {
+  const rows = await store.db
+    .selectFrom("usage_counts")
+    .select(["key_id", (eb) => eb.fn.sum<number>("requests").as("requests")])
+    .where("usage_plan_id", "=", usagePlanId)
+    .where("day", ">=", startDay)
+    .groupBy("key_id")
+    .execute();
+  return new Map(rows.map((r) => [r.key_id, Number(r.requests)]));
+}
