@@ -14,6 +14,8 @@ export interface Settings {
   redisUrl?: string;
   /** With Redis down: refuse with 503 (`closed`) or apply local in-process limits (`open`). */
   redisFailureMode: "closed" | "open";
+  /** How long a Redis command may take before it counts as a failure, ms. */
+  redisTimeoutMs: number;
   /** Access log target: `stdout`, `off`, or a file path. */
   accessLog: string;
   /** The account-wide bucket every request passes (AWS's defaults: 10,000 rps, burst 5,000). */
@@ -42,6 +44,8 @@ export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEn
     quickstart: flags.quickstart ?? env.TOLLGATE_QUICKSTART !== "false",
     redisUrl: env.TOLLGATE_REDIS_URL || undefined,
     redisFailureMode: failureMode(env.TOLLGATE_REDIS_FAILURE_MODE),
+    // Generous: a take that times out may still have run on Redis, so timeouts cost exactness.
+    redisTimeoutMs: positive("TOLLGATE_REDIS_TIMEOUT_MS", env.TOLLGATE_REDIS_TIMEOUT_MS, 1000),
     accessLog: flags.accessLog ?? env.TOLLGATE_ACCESS_LOG ?? "stdout",
     accountRateLimit: positive("TOLLGATE_ACCOUNT_RATE_LIMIT", env.TOLLGATE_ACCOUNT_RATE_LIMIT, 10_000),
     accountBurstLimit: positive("TOLLGATE_ACCOUNT_BURST_LIMIT", env.TOLLGATE_ACCOUNT_BURST_LIMIT, 5_000),
