@@ -29,14 +29,28 @@ export interface KeyEntry {
   id: string;
   enabled: boolean;
   tenantId: string;
-  /** The plan that covers each API stage for this key, keyed `"apiId:stage"`. */
-  plans: Map<string, PlanEntry>;
+  /**
+   * The key's usage plans, each as its map from `"apiId:stage"` to the plan on that stage.
+   * Shared with every key of the plan, so a key costs a few words, not a map of its own.
+   */
+  plans: Array<Map<string, PlanEntry>>;
+}
+
+/** The plan that covers an API stage for a key (AWS allows at most one). */
+export function planFor(key: KeyEntry, apiStage: string): PlanEntry | undefined {
+  for (const stages of key.plans) {
+    const plan = stages.get(apiStage);
+    if (plan) return plan;
+  }
+  return undefined;
 }
 
 /** A deployed stage, compiled. */
 export interface StageEntry {
   restApiId: string;
   stageName: string;
+  /** `"apiId:stage"`, the form usage plans name stages by. */
+  apiStageId: string;
   apiKeySource: "HEADER" | "AUTHORIZER";
   variables: Record<string, string>;
   router: Router;
@@ -51,6 +65,8 @@ export interface GatewayConfig {
   revision: number;
   /** `"apiId/stage"` → stage. */
   stages: Map<string, StageEntry>;
+  /** Usage plans by id, each as its map from `"apiId:stage"` to the plan on that stage. */
+  plans: Map<string, Map<string, PlanEntry>>;
   /** Stage name → the APIs deployed under it (for hosts that do not name an API). */
   stagesByName: Map<string, StageEntry[]>;
   /** Lower-cased domain name → base path (`"(none)"` for the root) → mapping. */
@@ -103,6 +119,7 @@ export async function loadGatewayConfig(store: Store): Promise<GatewayConfig> {
     const entry: StageEntry = {
       restApiId: row.rest_api_id,
       stageName: row.stage_name,
+      apiStageId: `${row.rest_api_id}:${row.stage_name}`,
       apiKeySource: snapshot.apiKeySource ?? "HEADER",
       variables: attributes.variables ?? {},
       router: new Router(snapshot.resources ?? []),
@@ -150,7 +167,7 @@ export async function loadGatewayConfig(store: Store): Promise<GatewayConfig> {
       id: row.id,
       enabled: row.enabled === 1,
       tenantId: row.customer_id ?? "",
-      plans: new Map(),
+      plans: [],
     };
     keys.set(row.value_hash, entry);
     keysById.set(row.id, entry);
@@ -159,7 +176,7 @@ export async function loadGatewayConfig(store: Store): Promise<GatewayConfig> {
     const key = keysById.get(row.key_id);
     const stageMap = plansByStage.get(row.usage_plan_id);
     if (!key || !stageMap) continue;
-    for (const [apiStage, plan] of stageMap) key.plans.set(apiStage, plan);
+    key.plans.push(stageMap);
   }
 
   const domains = new Map<string, Map<string, { restApiId: string; stage?: string }>>();
@@ -173,6 +190,7 @@ export async function loadGatewayConfig(store: Store): Promise<GatewayConfig> {
   return {
     revision,
     stages,
+    plans: plansByStage,
     stagesByName,
     domains,
     keys,

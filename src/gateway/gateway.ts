@@ -20,6 +20,7 @@ import {
   type KeyEntry,
   loadGatewayConfig,
   type PlanEntry,
+  planFor,
   type StageEntry,
   type Throttle,
 } from "./config.js";
@@ -115,8 +116,8 @@ export class Gateway {
   private async resumeQuotas(): Promise<void> {
     const now = this.options.clock.now();
     const plans = new Map<string, PlanEntry>();
-    for (const key of this.config.keys.values()) {
-      for (const plan of key.plans.values()) if (plan.quota) plans.set(plan.id, plan);
+    for (const stages of this.config.plans.values()) {
+      for (const plan of stages.values()) if (plan.quota) plans.set(plan.id, plan);
     }
     for (const plan of plans.values()) {
       const period = quotaPeriod(now, plan.quota!.period, plan.quota!.offset ?? 0);
@@ -187,7 +188,7 @@ export class Gateway {
       const value = req.headers["x-api-key"];
       if (typeof value !== "string" || value.length === 0) return fail(FORBIDDEN);
       key = this.config.keys.get(this.options.secrets.hash(value));
-      plan = key?.plans.get(`${stage.restApiId}:${stage.stageName}`);
+      plan = key && planFor(key, stage.apiStageId);
       if (!key || !key.enabled || !plan || this.config.disabledTenants.has(key.tenantId))
         return fail(FORBIDDEN);
       log.keyId = key.id;

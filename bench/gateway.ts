@@ -1,0 +1,351 @@
+/**
+ * The gateway benchmark (`npm run bench`): every system in one run, 3 rounds in alternating
+ * order, medians and spread. The system under test is pinned to core 0; the load generator
+ * (wrk), the upstream (nginx) and Redis share core 1. Limits are set high so nothing is
+ * refused: this measures what checking costs.
+ *
+ * Needs Debian's wrk, nginx and redis-server, and `npm run build` (it runs dist/).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const LOAD_CORE = "1";
+const SUT_CORE = "0";
+const UPSTREAM_PORT = 9000;
+const KEY = "bench-key-0123456789abcdefghijklmnop";
+const TOKEN = "bench-admin-token-0123456789";
+const work = mkdtempSync(join(tmpdir(), "tollgate-bench-"));
+const children: ChildProcess[] = [];
+
+interface System {
+  name: string;
+  url: string;
+  /** Pids whose CPU time is the system's; none for the upstream hit directly. */
+  pids: () => number[];
+  stop: () => Promise<void>;
+}
+
+for (const tool of ["wrk", "nginx", "taskset", "redis-server"]) {
+  try {
+    execFileSync("sh", ["-c", `command -v ${tool}`]);
+  } catch {
+    console.error(`${tool} is missing: apt-get install -y wrk nginx redis-server util-linux`);
+    process.exit(1);
+  }
+}
+if (!existsSync("dist/cli/main.js")) {
+  console.error("dist/ is missing: run npm run build first");
+  process.exit(1);
+}
+
+function pinned(core: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn("taskset", ["-c", core, command, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitFor(url: string, headers: Record<string, string> = {}): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      await fetch(url, { headers });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+/** nginx as a plain upstream answering a small JSON body on every path. */
+function startUpstream(): ChildProcess {
+  const conf = join(work, "upstream.conf");
+  writeFileSync(
+    conf,
+    `daemon off; worker_processes 1; pid ${work}/upstream.pid; error_log /dev/null;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  server { listen 127.0.0.1:${UPSTREAM_PORT}; location / { default_type application/json; return 200 '{"pet":"rex","id":42}'; } } }`,
+  );
+  return pinned(LOAD_CORE, "nginx", ["-c", conf, "-p", work]);
+}
+
+async function nginxProxy(port: number): Promise<System> {
+  const conf = join(work, "proxy.conf");
+  writeFileSync(
+    conf,
+    `daemon off; master_process off; worker_processes 1; pid ${work}/proxy.pid; error_log /dev/null;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  limit_req_zone $http_x_api_key zone=keys:10m rate=1000000r/s;
+  upstream backend { server 127.0.0.1:${UPSTREAM_PORT}; keepalive 128; }
+  server { listen 127.0.0.1:${port};
+    location / { limit_req zone=keys burst=1000000 nodelay;
+      proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`,
+  );
+  const child = pinned(SUT_CORE, "nginx", ["-c", conf, "-p", work]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url);
+  return {
+    name: "nginx proxy_pass + limit_req",
+    url: `${url}/dev/pets`,
+    pids: () => [child.pid!],
+    stop: () => stopChild(child),
+  };
+}
+
+async function nodeProcess(
+  name: string,
+  script: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  path = "/dev/pets",
+): Promise<System> {
+  const child = pinned(SUT_CORE, process.execPath, ["--import", "tsx", script], {
+    PORT: String(port),
+    UPSTREAM: `http://127.0.0.1:${UPSTREAM_PORT}`,
+    ...env,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url);
+  return { name, url: `${url}${path}`, pids: () => [child.pid!], stop: () => stopChild(child) };
+}
+
+async function tollgate(name: string, port: number, env: NodeJS.ProcessEnv): Promise<System> {
+  const dataDir = mkdtempSync(join(work, "tollgate-"));
+  const adminPort = port + 1;
+  const child = pinned(
+    SUT_CORE,
+    process.execPath,
+    ["dist/cli/main.js", "serve", "--data-dir", dataDir, "--no-quickstart"],
+    {
+      TOLLGATE_GATEWAY_PORT: String(port),
+      TOLLGATE_ADMIN_PORT: String(adminPort),
+      TOLLGATE_PORTAL_PORT: String(port + 2),
+      TOLLGATE_ADMIN_TOKEN: TOKEN,
+      TOLLGATE_ACCESS_LOG: join(dataDir, "access.log"),
+      TOLLGATE_ACCOUNT_RATE_LIMIT: "10000000",
+      TOLLGATE_ACCOUNT_BURST_LIMIT: "10000000",
+      ...env,
+    },
+  );
+  const admin = `http://127.0.0.1:${adminPort}`;
+  await waitFor(`${admin}/health`);
+  const call = async (method: string, path: string, body: unknown) => {
+    const r = await fetch(`${admin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+    if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as Record<string, string>;
+  };
+  const openapi = readFileSync(new URL("./bench-api.yaml", import.meta.url), "utf8").replace(
+    "UPSTREAM",
+    `127.0.0.1:${UPSTREAM_PORT}`,
+  );
+  const api = await call("POST", "/restapis?mode=import", openapi);
+  await call("POST", `/restapis/${api.id}/deployments`, { stageName: "dev" });
+  // Every bucket level and the quota are on, with limits nothing reaches.
+  await call("PATCH", `/restapis/${api.id}/stages/dev`, {
+    patchOperations: [
+      { op: "replace", path: "/*/*/throttling/rateLimit", value: "10000000" },
+      { op: "replace", path: "/*/*/throttling/burstLimit", value: "10000000" },
+      { op: "replace", path: "/~1pets/GET/throttling/rateLimit", value: "10000000" },
+      { op: "replace", path: "/~1pets/GET/throttling/burstLimit", value: "10000000" },
+    ],
+  });
+  const tenant = await call("POST", "/tenants", { name: "bench" });
+  const plan = await call("POST", "/usageplans", {
+    name: "bench",
+    throttle: { rateLimit: 10000000, burstLimit: 10000000 },
+    quota: { limit: 2000000000, period: "MONTH", offset: 0 },
+    apiStages: [
+      {
+        apiId: api.id,
+        stage: "dev",
+        throttle: { "/pets/GET": { rateLimit: 10000000, burstLimit: 10000000 } },
+      },
+    ],
+  });
+  const key = await call("POST", "/apikeys", {
+    name: "bench",
+    enabled: true,
+    value: KEY,
+    customerId: tenant.id,
+  });
+  await call("POST", `/usageplans/${plan.id}/keys`, { keyId: key.id, keyType: "API_KEY" });
+  await new Promise((r) => setTimeout(r, 1500));
+  return {
+    name,
+    url: `http://127.0.0.1:${port}/dev/pets`,
+    pids: () => [child.pid!],
+    stop: () => stopChild(child),
+  };
+}
+
+function cpuTicks(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+  }
+  return ticks;
+}
+const TICKS_PER_S = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
+
+function wrk(
+  url: string,
+  connections: number,
+  seconds: number,
+): { rps: number; p50: number; p99: number; errors: number } {
+  const out = execFileSync("taskset", [
+    "-c",
+    LOAD_CORE,
+    "wrk",
+    "-t1",
+    `-c${connections}`,
+    `-d${seconds}s`,
+    "--latency",
+    "-H",
+    `x-api-key: ${KEY}`,
+    url,
+  ]).toString();
+  const ms = (label: string) => {
+    const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return Number.NaN;
+    return Number(m[1]) * (m[2] === "us" ? 0.001 : m[2] === "s" ? 1000 : 1);
+  };
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  const socketErrors = /Socket errors: .*?(\d+)/.exec(out);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    p50: ms(" 50%"),
+    p99: ms(" 99%"),
+    errors: Number(non2xx?.[1] ?? 0) + Number(socketErrors?.[1] ?? 0),
+  };
+}
+
+interface Sample {
+  rps: number;
+  cpuUsPerRequest: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function measure(system: System): Sample {
+  wrk(system.url, CONNECTIONS, 2); // warm-up: JIT, pools, caches
+  const pids = system.pids();
+  const before = pids.length ? cpuTicks(pids) : 0;
+  const load = wrk(system.url, CONNECTIONS, DURATION_S);
+  const cpuS = pids.length ? (cpuTicks(pids) - before) / TICKS_PER_S : Number.NaN;
+  const unloaded = wrk(system.url, 1, Math.max(3, Math.round(DURATION_S / 2)));
+  return {
+    rps: load.rps,
+    cpuUsPerRequest: (cpuS * 1e6) / (load.rps * DURATION_S),
+    p50: unloaded.p50,
+    p99: unloaded.p99,
+    errors: load.errors + unloaded.errors,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(...xs)) / median(xs) : 0);
+
+async function main(): Promise<void> {
+  const upstream = startUpstream();
+  await waitFor(`http://127.0.0.1:${UPSTREAM_PORT}/`);
+  const redis = pinned(LOAD_CORE, "redis-server", [
+    "--port",
+    "9379",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--bind",
+    "127.0.0.1",
+  ]);
+  await new Promise((r) => setTimeout(r, 500));
+
+  const makers: Array<() => Promise<System>> = [
+    async () => ({
+      name: "upstream direct",
+      url: `http://127.0.0.1:${UPSTREAM_PORT}/pets`,
+      pids: () => [],
+      stop: async () => {},
+    }),
+    () => nginxProxy(9100),
+    () => nodeProcess("bare undici proxy", "bench/peers/undici-proxy.ts", 9200, {}, "/pets"),
+    () =>
+      nodeProcess("fast-gateway (key auth + rate limit)", "bench/peers/fast-gateway.ts", 9300, { KEYS: KEY }),
+    () => tollgate("Tollgate embedded", 9400, {}),
+    () => tollgate("Tollgate on Redis", 9500, { TOLLGATE_REDIS_URL: "redis://127.0.0.1:9379" }),
+  ];
+  const samples = new Map<string, Sample[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? makers : [...makers].reverse();
+    for (const make of order) {
+      const system = await make();
+      const sample = measure(system);
+      await system.stop();
+      samples.set(system.name, [...(samples.get(system.name) ?? []), sample]);
+      console.error(
+        `round ${round + 1} ${system.name}: ${sample.rps.toFixed(0)} rps, ${sample.cpuUsPerRequest.toFixed(1)} us CPU/req, p50 ${sample.p50} ms, p99 ${sample.p99} ms, errors ${sample.errors}`,
+      );
+    }
+  }
+  await stopChild(redis);
+  await stopChild(upstream);
+  report(samples);
+}
+
+function report(samples: Map<string, Sample[]>): void {
+  const med = (name: string, field: keyof Sample) => median((samples.get(name) ?? []).map((s) => s[field]));
+  const nginx = med("nginx proxy_pass + limit_req", "rps");
+  const undici = med("bare undici proxy", "rps");
+  const directP50 = med("upstream direct", "p50");
+  const directP99 = med("upstream direct", "p99");
+  const lines = [
+    `${ROUNDS} rounds, ${DURATION_S} s each, wrk -t1 -c${CONNECTIONS}; unloaded latency with -c1. System under test on core ${SUT_CORE}; wrk, upstream (nginx) and Redis on core ${LOAD_CORE}.`,
+    "",
+    "| system | req/s (median) | spread | × nginx | × undici proxy | CPU µs/req | p50 ms (-c1) | p99 ms (-c1) | added p50 µs | added p99 µs | errors |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const [name, list] of samples) {
+    const rps = med(name, "rps");
+    const p50 = med(name, "p50");
+    const p99 = med(name, "p99");
+    const cpu = med(name, "cpuUsPerRequest");
+    lines.push(
+      `| ${name} | ${rps.toFixed(0)} | ±${((spread(list.map((s) => s.rps)) * 100) / 2).toFixed(1)}% | ${(rps / nginx).toFixed(2)} | ${(rps / undici).toFixed(2)} | ${Number.isNaN(cpu) ? "–" : cpu.toFixed(1)} | ${p50.toFixed(3)} | ${p99.toFixed(3)} | ${((p50 - directP50) * 1000).toFixed(0)} | ${((p99 - directP99) * 1000).toFixed(0)} | ${list.reduce((n, s) => n + s.errors, 0)} |`,
+    );
+  }
+  console.log(lines.join("\n"));
+}
+
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await Promise.all(children.map(stopChild));
+    rmSync(work, { recursive: true, force: true });
+  });
