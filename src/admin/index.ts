@@ -10,6 +10,7 @@ import { deploymentRoutes } from "./routes/deployments.js";
 import { domainNameRoutes } from "./routes/domain-names.js";
 import { restApiRoutes } from "./routes/rest-apis.js";
 import { stageRoutes } from "./routes/stages.js";
+import { tagRoutes } from "./routes/tags.js";
 import { tenantRoutes } from "./routes/tenants.js";
 import { usagePlanRoutes } from "./routes/usage-plans.js";
 
@@ -36,6 +37,7 @@ export function adminRoutes(services: AdminServices): AdminRoute[] {
     ...domainNameRoutes(services),
     ...usagePlanRoutes(services),
     ...apiKeyRoutes(services),
+    ...tagRoutes(services),
     ...tenantRoutes(services.tenants),
   ];
 }

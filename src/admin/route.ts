@@ -5,6 +5,8 @@ import type { z } from "zod";
 export interface RouteRequest<Body> {
   params: Record<string, string>;
   query: Record<string, string | undefined>;
+  /** The query as sent, for parameters that repeat (`tagKeys=a&tagKeys=b`). */
+  rawQuery: URLSearchParams;
   body: Body;
   /** The body as received; import routes read documents from it. */
   rawBody: Buffer;

@@ -69,6 +69,7 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
         const result = await chosen.handle({
           params: request.params as Record<string, string>,
           query,
+          rawQuery: new URLSearchParams(request.url.split("?")[1] ?? ""),
           body,
           rawBody: raw,
           headers: request.headers,
