@@ -5,7 +5,7 @@
  * the local admin API: one code path with what operators run.
  */
 import { fileURLToPath } from "node:url";
-import { applyConfig, type CreatedKey } from "../cli/apply/index.js";
+import { applyConfig, type CreatedKey, loadConfig } from "../cli/apply/index.js";
 import { AdminClient } from "../cli/client.js";
 
 /** src/server and dist/server are both two levels below the package root. */
@@ -34,7 +34,8 @@ export async function seedQuickstart(
   const existing = await client.request<{ item?: unknown[] }>("GET", "/restapis", { query: { limit: 1 } });
   if (existing?.item?.length) return undefined;
 
-  const { config, plan, result } = await applyConfig(client, QUICKSTART_CONFIG, { env: {} });
+  const config = loadConfig(QUICKSTART_CONFIG, {});
+  const { plan, result } = await applyConfig(config, client);
   if (result?.failed) {
     const { change, error } = result.failed;
     throw new Error(

@@ -84,3 +84,10 @@ describe("admin API OpenAPI document", () => {
     await check("GET", "/tenants", "/tenants", 200);
   });
 });
+
+test("docs/admin-api.md lists every operation the server routes", () => {
+  const doc = readFileSync(new URL("../../docs/admin-api.md", import.meta.url), "utf8");
+  const routes = adminRoutes(new Proxy({}, { get: () => ({}) }) as never);
+  const missing = routes.map((r) => r.operationId).filter((id) => !doc.includes(`| ${id} |`));
+  assert.deepEqual(missing, []);
+});

@@ -1,0 +1,47 @@
+import type { AdminClient } from "../client.js";
+import type { ApiKey, RestApi, Stage, Tenant, UsagePlan } from "../shapes.js";
+import type { DesiredConfig } from "./config.js";
+
+/** What the server holds, read through the admin API before planning. */
+export interface ServerState {
+  apis: RestApi[];
+  /** Stages of the REST APIs the file names, by API id. */
+  stages: Map<string, Stage[]>;
+  plans: UsagePlan[];
+  /** Ids of the usage plans each key is on, by key id. */
+  planIdsByKey: Map<string, string[]>;
+  tenants: Tenant[];
+  /** With values when the file states any key value (to compare them). */
+  keys: ApiKey[];
+}
+
+/** Reads everything `apply` compares, with read-only calls. */
+export async function readState(client: AdminClient, config: DesiredConfig): Promise<ServerState> {
+  const wantValues = config.tenants.some((t) => t.keys.some((k) => k.value !== undefined));
+  const [apis, plans, tenants, keys] = await Promise.all([
+    client.listAll<RestApi>("/restapis"),
+    client.listAll<UsagePlan>("/usageplans"),
+    client.listAll<Tenant>("/tenants"),
+    client.listAll<ApiKey>("/apikeys", { includeValues: wantValues || undefined }),
+  ]);
+
+  const names = new Set(config.apis.map((a) => a.name));
+  const stages = new Map<string, Stage[]>();
+  await Promise.all(
+    apis
+      .filter((api) => names.has(api.name))
+      .map(async (api) => {
+        stages.set(api.id, await client.listAll<Stage>(`/restapis/${api.id}/stages`));
+      }),
+  );
+
+  const planIdsByKey = new Map<string, string[]>();
+  await Promise.all(
+    plans.map(async (plan) => {
+      for (const key of await client.listAll<{ id: string }>(`/usageplans/${plan.id}/keys`)) {
+        planIdsByKey.set(key.id, [...(planIdsByKey.get(key.id) ?? []), plan.id]);
+      }
+    }),
+  );
+  return { apis, stages, plans, planIdsByKey, tenants, keys };
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The `tollgate` command: `serve` runs Tollgate; the other commands are clients of its admin
+ * API over HTTP (`--endpoint`, bearer token from TOLLGATE_ADMIN_TOKEN or the data directory).
+ */
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { CliError } from "./client.js";
+import { apisCommand } from "./commands/apis.js";
+import { applyCommand } from "./commands/apply.js";
+import { keysCommand } from "./commands/keys.js";
+import { plansCommand } from "./commands/plans.js";
+import { serveCommand } from "./commands/serve.js";
+import { stagesCommand } from "./commands/stages.js";
+import { tenantsCommand } from "./commands/tenants.js";
+
+// src/cli and dist/cli are both two levels below the package root.
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+const program = new Command("tollgate")
+  .description("Self-hosted API management with Amazon API Gateway's admin API")
+  .version(version)
+  .showHelpAfterError();
+for (const register of [
+  serveCommand,
+  applyCommand,
+  apisCommand,
+  stagesCommand,
+  plansCommand,
+  tenantsCommand,
+  keysCommand,
+]) {
+  register(program);
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  // Expected failures (bad input, server errors) print their message only; others their stack too.
+  const known = error instanceof CliError;
+  process.stderr.write(`Error: ${known ? error.message : ((error as Error).stack ?? error)}\n`);
+  process.exitCode = known ? error.exitCode : 1;
+}
