@@ -189,8 +189,7 @@ export class Gateway {
       if (typeof value !== "string" || value.length === 0) return fail(FORBIDDEN);
       key = this.config.keys.get(this.options.secrets.hash(value));
       plan = key && planFor(key, stage.apiStageId);
-      if (!key || !key.enabled || !plan || this.config.disabledTenants.has(key.tenantId))
-        return fail(FORBIDDEN);
+      if (!key?.enabled || !plan || this.config.disabledTenants.has(key.tenantId)) return fail(FORBIDDEN);
       log.keyId = key.id;
       log.tenantId = key.tenantId;
       log.usagePlanId = plan.id;

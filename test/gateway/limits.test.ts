@@ -3,8 +3,8 @@ import { after, before, describe, test } from "node:test";
 import { CreateDeploymentCommand, UpdateStageCommand } from "@aws-sdk/client-api-gateway";
 import { ManualClock } from "../../src/core/clock.js";
 import { call, deployEchoApi, gatewayCaughtUp, planWithKey } from "../helpers/gateway-fixture.js";
-import { type TestTollgate, startTestTollgate } from "../helpers/tollgate.js";
-import { type Upstream, startUpstream } from "../helpers/upstream.js";
+import { startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
+import { startUpstream, type Upstream } from "../helpers/upstream.js";
 
 /** Sends `n` requests one after another and returns their statuses. */
 async function statuses(t: TestTollgate, n: number, path: string, key?: string): Promise<number[]> {
@@ -21,7 +21,10 @@ describe("gateway: throttling and quotas (injected clock)", () => {
 
   before(async () => {
     upstream = await startUpstream();
-    t = await startTestTollgate({ clock, env: { TOLLGATE_ACCOUNT_RATE_LIMIT: "1000000", TOLLGATE_ACCOUNT_BURST_LIMIT: "1000000" } });
+    t = await startTestTollgate({
+      clock,
+      env: { TOLLGATE_ACCOUNT_RATE_LIMIT: "1000000", TOLLGATE_ACCOUNT_BURST_LIMIT: "1000000" },
+    });
     apiId = await deployEchoApi(t, upstream.url);
   });
   after(async () => {
@@ -54,7 +57,13 @@ describe("gateway: throttling and quotas (injected clock)", () => {
   });
 
   test("a stage's method setting and its default bucket hold for all keys together", async () => {
-    await t.apigateway.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: "limited", variables: { upstream: new URL(upstream.url).host } }));
+    await t.apigateway.send(
+      new CreateDeploymentCommand({
+        restApiId: apiId,
+        stageName: "limited",
+        variables: { upstream: new URL(upstream.url).host },
+      }),
+    );
     await t.apigateway.send(
       new UpdateStageCommand({
         restApiId: apiId,
@@ -120,8 +129,15 @@ describe("gateway: throttling and quotas (injected clock)", () => {
     );
     assert.deepEqual([admitted, limited], [100, 150]);
     assert.equal(upstream.count() - before, 100);
-    const rows = await t.tollgate.store.db.selectFrom("usage_counts").select("requests").where("key_id", "=", tenant.keyId).execute();
-    assert.equal(rows.reduce((sum, r) => sum + r.requests, 0), 100);
+    const rows = await t.tollgate.store.db
+      .selectFrom("usage_counts")
+      .select("requests")
+      .where("key_id", "=", tenant.keyId)
+      .execute();
+    assert.equal(
+      rows.reduce((sum, r) => sum + r.requests, 0),
+      100,
+    );
   });
 });
 
@@ -129,7 +145,10 @@ describe("gateway: the account-wide bucket", () => {
   test("every request passes the account bucket, keys or not", async () => {
     const upstream = await startUpstream();
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
-    const t = await startTestTollgate({ clock, env: { TOLLGATE_ACCOUNT_RATE_LIMIT: "1", TOLLGATE_ACCOUNT_BURST_LIMIT: "4" } });
+    const t = await startTestTollgate({
+      clock,
+      env: { TOLLGATE_ACCOUNT_RATE_LIMIT: "1", TOLLGATE_ACCOUNT_BURST_LIMIT: "4" },
+    });
     try {
       const apiId = await deployEchoApi(t, upstream.url);
       const tenant = await planWithKey(t, apiId);

@@ -4,14 +4,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
-import { type TestRedis, redisSkip, startRedis } from "../counters/helpers/redis-server.js";
-import { ECHO_OPENAPI, call, deployEchoApi, gatewayCaughtUp, planWithKey } from "../helpers/gateway-fixture.js";
-import { type TollgateProcess, spawnTollgate } from "../helpers/process.js";
+import { redisSkip, startRedis, type TestRedis } from "../counters/helpers/redis-server.js";
+import {
+  call,
+  deployEchoApi,
+  ECHO_OPENAPI,
+  gatewayCaughtUp,
+  planWithKey,
+} from "../helpers/gateway-fixture.js";
+import { spawnTollgate, type TollgateProcess } from "../helpers/process.js";
 import { freshPostgresDatabase, startTestTollgate } from "../helpers/tollgate.js";
 import { startUpstream, type Upstream } from "../helpers/upstream.js";
 
 /** Drives `clients` request loops against the gateways in turn for `ms`; returns status counts. */
-async function drive(urls: string[], key: string, clients: number, ms: number): Promise<{ counts: Map<number, number>; elapsedMs: number }> {
+async function drive(
+  urls: string[],
+  key: string,
+  clients: number,
+  ms: number,
+): Promise<{ counts: Map<number, number>; elapsedMs: number }> {
   const counts = new Map<number, number>();
   const started = performance.now();
   await Promise.all(
@@ -38,7 +49,11 @@ describe("gateway: three processes on one Redis hold exact limits", { skip: redi
     redis = await startRedis();
     upstream = await startUpstream();
     dataDir = mkdtempSync(join(tmpdir(), "tollgate-scale-"));
-    const env: NodeJS.ProcessEnv = { TOLLGATE_REDIS_URL: redis.url, TOLLGATE_ACCOUNT_RATE_LIMIT: "100000", TOLLGATE_ACCOUNT_BURST_LIMIT: "100000" };
+    const env: NodeJS.ProcessEnv = {
+      TOLLGATE_REDIS_URL: redis.url,
+      TOLLGATE_ACCOUNT_RATE_LIMIT: "100000",
+      TOLLGATE_ACCOUNT_BURST_LIMIT: "100000",
+    };
     if (process.env.TOLLGATE_TEST_DATABASE_URL) {
       const database = await freshPostgresDatabase();
       env.TOLLGATE_DATABASE_URL = database.url;
@@ -61,14 +76,25 @@ describe("gateway: three processes on one Redis hold exact limits", { skip: redi
     let apis = await admin.admin("GET", "/restapis");
     if (!apis.item?.length) {
       const api = await admin.admin("POST", "/restapis?mode=import", ECHO_OPENAPI.toString());
-      await admin.admin("POST", `/restapis/${api.id}/deployments`, { stageName: "dev", variables: { upstream: new URL(upstream.url).host } });
+      await admin.admin("POST", `/restapis/${api.id}/deployments`, {
+        stageName: "dev",
+        variables: { upstream: new URL(upstream.url).host },
+      });
       apis = await admin.admin("GET", "/restapis");
     }
     const apiId = apis.item[0].id;
     const suffix = Math.random().toString(36).slice(2, 8);
     const tenant = await admin.admin("POST", "/tenants", { name: `t-${suffix}` });
-    const created = await admin.admin("POST", "/usageplans", { name: `p-${suffix}`, ...plan, apiStages: [{ apiId, stage: "dev" }] });
-    const key = await admin.admin("POST", "/apikeys", { name: `k-${suffix}`, enabled: true, customerId: tenant.id });
+    const created = await admin.admin("POST", "/usageplans", {
+      name: `p-${suffix}`,
+      ...plan,
+      apiStages: [{ apiId, stage: "dev" }],
+    });
+    const key = await admin.admin("POST", "/apikeys", {
+      name: `k-${suffix}`,
+      enabled: true,
+      customerId: tenant.id,
+    });
     await admin.admin("POST", `/usageplans/${created.id}/keys`, { keyId: key.id, keyType: "API_KEY" });
     await new Promise((r) => setTimeout(r, 1000)); // every process reloads within a second
     return { key: key.value, keyId: key.id };
@@ -76,17 +102,33 @@ describe("gateway: three processes on one Redis hold exact limits", { skip: redi
 
   test("over 10 s at many times the rate, admitted = burst + rate × elapsed within 1%", async () => {
     const { key } = await keyOnPlan({ throttle: { rateLimit: 50, burstLimit: 20 } });
-    const { counts, elapsedMs } = await drive(gateways.map((g) => g.gatewayUrl), key, 12, 10_000);
+    const { counts, elapsedMs } = await drive(
+      gateways.map((g) => g.gatewayUrl),
+      key,
+      12,
+      10_000,
+    );
     const admitted = counts.get(200) ?? 0;
     const expected = 20 + 50 * (elapsedMs / 1000);
-    assert.ok((counts.get(429) ?? 0) > admitted * 3, `load was not many times the rate: ${JSON.stringify([...counts])}`);
-    assert.ok(Math.abs(admitted - expected) <= expected * 0.01, `admitted ${admitted}, expected ${expected.toFixed(1)}`);
+    assert.ok(
+      (counts.get(429) ?? 0) > admitted * 3,
+      `load was not many times the rate: ${JSON.stringify([...counts])}`,
+    );
+    assert.ok(
+      Math.abs(admitted - expected) <= expected * 0.01,
+      `admitted ${admitted}, expected ${expected.toFixed(1)}`,
+    );
   });
 
   test("a quota of 300 admits exactly 300 across the three processes, and the upstream sees exactly 300", async () => {
     const { key } = await keyOnPlan({ quota: { limit: 300, period: "DAY", offset: 0 } });
     const before = upstream.count();
-    const { counts } = await drive(gateways.map((g) => g.gatewayUrl), key, 24, 3000);
+    const { counts } = await drive(
+      gateways.map((g) => g.gatewayUrl),
+      key,
+      24,
+      3000,
+    );
     assert.equal(counts.get(200), 300);
     assert.equal(upstream.count() - before, 300);
   });
@@ -97,7 +139,9 @@ describe("gateway: Redis unavailable", { skip: redisSkip }, () => {
     test(`fail-${mode}: ${mode === "closed" ? "503 while Redis is down" : "local limits while Redis is down"}, shared limits again once it is back`, async () => {
       const redis = await startRedis();
       const upstream = await startUpstream();
-      const t = await startTestTollgate({ env: { TOLLGATE_REDIS_URL: redis.url, TOLLGATE_REDIS_FAILURE_MODE: mode } });
+      const t = await startTestTollgate({
+        env: { TOLLGATE_REDIS_URL: redis.url, TOLLGATE_REDIS_FAILURE_MODE: mode },
+      });
       try {
         const apiId = await deployEchoApi(t, upstream.url);
         const tenant = await planWithKey(t, apiId, { throttle: { rateLimit: 100, burstLimit: 100 } });

@@ -1,10 +1,20 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { CreateBasePathMappingCommand, CreateDomainNameCommand, UpdateApiKeyCommand } from "@aws-sdk/client-api-gateway";
+import {
+  CreateBasePathMappingCommand,
+  CreateDomainNameCommand,
+  UpdateApiKeyCommand,
+} from "@aws-sdk/client-api-gateway";
 import { IDENTITY_HEADERS } from "../../src/gateway/index.js";
-import { type PlanWithKey, call, deployEchoApi, gatewayCaughtUp, planWithKey } from "../helpers/gateway-fixture.js";
-import { type TestTollgate, startTestTollgate } from "../helpers/tollgate.js";
-import { type Upstream, startUpstream } from "../helpers/upstream.js";
+import {
+  call,
+  deployEchoApi,
+  gatewayCaughtUp,
+  type PlanWithKey,
+  planWithKey,
+} from "../helpers/gateway-fixture.js";
+import { startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
+import { startUpstream, type Upstream } from "../helpers/upstream.js";
 
 describe("gateway: routing, identification and proxying", () => {
   let t: TestTollgate;
@@ -34,7 +44,11 @@ describe("gateway: routing, identification and proxying", () => {
   test("the upstream learns tenant, key and plan; forged copies are replaced; the key is not passed on", async () => {
     const r = await call(t, "/dev/pets", {
       key: tenant.key,
-      headers: { [IDENTITY_HEADERS.tenant]: "forged", [IDENTITY_HEADERS.plan]: "forged", "x-forwarded-for": "10.1.2.3" },
+      headers: {
+        [IDENTITY_HEADERS.tenant]: "forged",
+        [IDENTITY_HEADERS.plan]: "forged",
+        "x-forwarded-for": "10.1.2.3",
+      },
     });
     assert.equal(r.body.headers[IDENTITY_HEADERS.tenant], tenant.tenantId);
     assert.equal(r.body.headers[IDENTITY_HEADERS.key], tenant.keyId);
@@ -73,7 +87,11 @@ describe("gateway: routing, identification and proxying", () => {
       assert.deepEqual([r.status, r.body], [403, { message: "Forbidden" }]);
     }
     const otherTenant = await t.admin("POST", "/tenants", { name: "uncovered" });
-    const stray = await t.admin("POST", "/apikeys", { name: "stray", enabled: true, customerId: otherTenant.body.id });
+    const stray = await t.admin("POST", "/apikeys", {
+      name: "stray",
+      enabled: true,
+      customerId: otherTenant.body.id,
+    });
     await gatewayCaughtUp(t);
     assert.equal((await call(t, "/dev/pets", { key: stray.body.value })).status, 403);
     assert.equal((await call(t, "/dev/public")).status, 200);
@@ -84,7 +102,10 @@ describe("gateway: routing, identification and proxying", () => {
     await gatewayCaughtUp(t);
     assert.equal((await call(t, "/dev/pets", { key: other.key })).status, 200);
     await t.apigateway.send(
-      new UpdateApiKeyCommand({ apiKey: other.keyId, patchOperations: [{ op: "replace", path: "/enabled", value: "false" }] }),
+      new UpdateApiKeyCommand({
+        apiKey: other.keyId,
+        patchOperations: [{ op: "replace", path: "/enabled", value: "false" }],
+      }),
     );
     const deadline = Date.now() + 1000;
     let status = 200;
@@ -109,10 +130,20 @@ describe("gateway: routing, identification and proxying", () => {
   });
 
   test("an {api}.execute-api host and a custom domain's base path mapping address the API", async () => {
-    const viaHost = await call(t, "/dev/pets/7", { key: tenant.key, headers: { host: `${apiId}.execute-api.localhost` } });
+    const viaHost = await call(t, "/dev/pets/7", {
+      key: tenant.key,
+      headers: { host: `${apiId}.execute-api.localhost` },
+    });
     assert.equal(viaHost.body.url, "/pets/7");
     await t.apigateway.send(new CreateDomainNameCommand({ domainName: "api.example.test" }));
-    await t.apigateway.send(new CreateBasePathMappingCommand({ domainName: "api.example.test", restApiId: apiId, stage: "dev", basePath: "v1" }));
+    await t.apigateway.send(
+      new CreateBasePathMappingCommand({
+        domainName: "api.example.test",
+        restApiId: apiId,
+        stage: "dev",
+        basePath: "v1",
+      }),
+    );
     await gatewayCaughtUp(t);
     const viaDomain = await call(t, "/v1/pets/8", { key: tenant.key, headers: { host: "api.example.test" } });
     assert.equal(viaDomain.body.url, "/pets/8");

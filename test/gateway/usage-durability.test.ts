@@ -39,9 +39,15 @@ test("after a SIGKILL mid-load and a restart, recorded usage equals what the ups
   let gateway: TollgateProcess = await spawnTollgate({ dataDir });
   try {
     const api = await gateway.admin("POST", "/restapis?mode=import", ECHO_OPENAPI.toString());
-    await gateway.admin("POST", `/restapis/${api.id}/deployments`, { stageName: "dev", variables: { upstream: new URL(upstream.url).host } });
+    await gateway.admin("POST", `/restapis/${api.id}/deployments`, {
+      stageName: "dev",
+      variables: { upstream: new URL(upstream.url).host },
+    });
     const tenant = await gateway.admin("POST", "/tenants", { name: "durable" });
-    const plan = await gateway.admin("POST", "/usageplans", { name: "unlimited", apiStages: [{ apiId: api.id, stage: "dev" }] });
+    const plan = await gateway.admin("POST", "/usageplans", {
+      name: "unlimited",
+      apiStages: [{ apiId: api.id, stage: "dev" }],
+    });
     const key = await gateway.admin("POST", "/apikeys", { name: "k", enabled: true, customerId: tenant.id });
     await gateway.admin("POST", `/usageplans/${plan.id}/keys`, { keyId: key.id, keyType: "API_KEY" });
     await new Promise((r) => setTimeout(r, 600)); // the gateway picks the key up within a second
@@ -56,7 +62,11 @@ test("after a SIGKILL mid-load and a restart, recorded usage equals what the ups
     await gateway.stop();
 
     const store = await openStore({ dataDir });
-    const rows = await store.db.selectFrom("usage_counts").select("requests").where("key_id", "=", key.id).execute();
+    const rows = await store.db
+      .selectFrom("usage_counts")
+      .select("requests")
+      .where("key_id", "=", key.id)
+      .execute();
     await store.close();
     const recorded = rows.reduce((sum, r) => sum + r.requests, 0);
     assert.ok(beforeRestart > 30, `load before the kill was too light (${beforeRestart})`);

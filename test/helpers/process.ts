@@ -25,7 +25,10 @@ export interface TollgateProcess {
 }
 
 /** Runs `tollgate serve` as a separate process, as an operator would, and waits until both ports answer. */
-export async function spawnTollgate(options: { dataDir: string; env?: NodeJS.ProcessEnv }): Promise<TollgateProcess> {
+export async function spawnTollgate(options: {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<TollgateProcess> {
   const [adminPort, gatewayPort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
