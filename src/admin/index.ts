@@ -3,15 +3,19 @@
  * parts, authenticated by AWS SigV4 or a bearer token, documented by its own OpenAPI file.
  */
 import type { DeploymentService, DomainNameService, RestApiService, StageService } from "../apis/index.js";
+import type { Billing } from "../billing/index.js";
+import type { MeteringService, UsageAlertService } from "../metering/index.js";
 import type { ApiKeyService, TenantService, UsagePlanService } from "../plans/index.js";
 import type { AdminRoute } from "./route.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
+import { billingRoutes } from "./routes/billing.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { domainNameRoutes } from "./routes/domain-names.js";
 import { restApiRoutes } from "./routes/rest-apis.js";
 import { stageRoutes } from "./routes/stages.js";
 import { tagRoutes } from "./routes/tags.js";
 import { tenantRoutes } from "./routes/tenants.js";
+import { usageRoutes } from "./routes/usage.js";
 import { usagePlanRoutes } from "./routes/usage-plans.js";
 
 export type { AdminCredentials } from "./auth.js";
@@ -27,6 +31,9 @@ export interface AdminServices {
   domainNames: DomainNameService;
   usagePlans: UsagePlanService;
   apiKeys: ApiKeyService;
+  metering: MeteringService;
+  usageAlerts: UsageAlertService;
+  billing: Billing;
 }
 
 export function adminRoutes(services: AdminServices): AdminRoute[] {
@@ -36,8 +43,10 @@ export function adminRoutes(services: AdminServices): AdminRoute[] {
     ...stageRoutes(services),
     ...domainNameRoutes(services),
     ...usagePlanRoutes(services),
+    ...usageRoutes(services),
     ...apiKeyRoutes(services),
     ...tagRoutes(services),
     ...tenantRoutes(services.tenants),
+    ...billingRoutes(services.billing),
   ];
 }

@@ -12,7 +12,7 @@ import type {
   TakeRequest,
 } from "../counters/index.js";
 import { quotaPeriod, rateLimitHeaders } from "../counters/index.js";
-import { type UsageLedger, usageSince, utcDay } from "../metering/index.js";
+import { effectiveUsage, quotaCounterId, type UsageLedger, utcDay } from "../metering/index.js";
 import type { Store } from "../store/index.js";
 import type { AccessLog, AccessLogEntry } from "./access-log.js";
 import {
@@ -121,9 +121,10 @@ export class Gateway {
     }
     for (const plan of plans.values()) {
       const period = quotaPeriod(now, plan.quota!.period, plan.quota!.offset ?? 0);
-      const used = await usageSince(this.options.store, plan.id, utcDay(period.start));
-      for (const [keyId, count] of used)
-        await this.options.engine.seedQuota(`q:${keyId}:${plan.id}`, period.start, count);
+      // Ledger plus update-usage and top-up adjustments: what the quota counters must hold.
+      const used = await effectiveUsage(this.options.store.db, plan.id, period);
+      for (const [keyId, { effective }] of used)
+        await this.options.engine.seedQuota(quotaCounterId(keyId, plan.id), period.start, effective);
     }
   }
 

@@ -5,11 +5,18 @@
 import type { AddressInfo } from "node:net";
 import { type AdminCredentials, type AdminServices, adminRoutes, createAdminServer } from "../admin/index.js";
 import { DeploymentService, DomainNameService, RestApiService, StageService } from "../apis/index.js";
+import { Billing } from "../billing/index.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { SecretBox } from "../core/secrets.js";
 import { type CounterEngine, InProcessEngine, RedisEngine, ResilientEngine } from "../counters/index.js";
 import { AccessLog, type RunningGateway, startGateway } from "../gateway/index.js";
-import { UsageLedger } from "../metering/index.js";
+import {
+  MeteringJobs,
+  MeteringService,
+  UsageAlertService,
+  UsageLedger,
+  usageRetentionDays,
+} from "../metering/index.js";
 import { ApiKeyService, TenantService, UsagePlanService } from "../plans/index.js";
 import { openStore, type Store } from "../store/index.js";
 import { loadSecrets } from "./credentials.js";
@@ -48,6 +55,10 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   const secrets = loadSecrets(settings.dataDir);
   const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
   const box = new SecretBox(secrets.serverSecret);
+  // Metering adjusts live quota counters, so the engine exists before the admin API.
+  const retentionDays = usageRetentionDays(process.env);
+  const engine = counterEngine(settings);
+  const metering = new MeteringService(store, clock, engine);
   const services = {
     tenants: new TenantService(store, clock),
     restApis: new RestApiService(store, clock),
@@ -56,6 +67,9 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     domainNames: new DomainNameService(store, clock),
     usagePlans: new UsagePlanService(store, clock),
     apiKeys: new ApiKeyService(store, clock, box),
+    metering,
+    usageAlerts: new UsageAlertService(store, clock),
+    billing: new Billing(store, clock, metering),
   };
 
   const admin = createAdminServer({
@@ -69,12 +83,12 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   const quickstart = settings.quickstart
     ? await seedQuickstart(adminUrl, secrets.admin.adminToken).catch(async (error) => {
         await admin.close();
+        await engine.close();
         await store.close();
         throw error;
       })
     : undefined;
 
-  const engine = counterEngine(settings);
   const ledger = new UsageLedger(store);
   const accessLog = AccessLog.open(settings.accessLog);
   const gateway = await startGateway(
@@ -89,6 +103,8 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     },
     { host: settings.host, port: settings.gatewayPort },
   );
+  const meteringJobs = new MeteringJobs({ store, clock, alerts: services.usageAlerts, retentionDays });
+  meteringJobs.start();
 
   return {
     store,
@@ -101,7 +117,7 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     quickstart,
     async close() {
       // Stop taking requests, finish those in flight, flush usage, then close the store.
-      await Promise.all([gateway.close(), admin.close()]);
+      await Promise.all([gateway.close(), admin.close(), meteringJobs.close()]);
       await ledger.close();
       await accessLog?.close();
       await engine.close();

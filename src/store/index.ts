@@ -19,6 +19,8 @@ import {
 import pg from "pg";
 import * as initial from "./migrations/001-initial.js";
 import * as usage from "./migrations/002-usage.js";
+import * as metering from "./migrations/003-metering.js";
+import * as billing from "./migrations/004-billing.js";
 import type { Database } from "./schema.js";
 
 export type { Database } from "./schema.js";
@@ -46,7 +48,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
-const MIGRATIONS: Record<string, Migration> = { "001-initial": initial, "002-usage": usage };
+const MIGRATIONS: Record<string, Migration> = {
+  "001-initial": initial,
+  "002-usage": usage,
+  "003-metering": metering,
+  "004-billing": billing,
+};
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const { db, dialect } = options.databaseUrl

@@ -170,3 +170,146 @@ export interface Database {
   usage_counts: UsageCountsTable;
   usage_stats: UsageStatsTable;
 }
+
+/** An update-usage or top-up: shifts a key's effective used count in one quota period from `day` on. */
+export interface QuotaAdjustmentsTable {
+  id: string;
+  usage_plan_id: string;
+  key_id: string;
+  /** Start of the quota period it applies to, epoch ms. */
+  period_start: EpochMs;
+  /** UTC day it was made, `YYYY-MM-DD`: get-usage applies it from that day on. */
+  day: string;
+  /** Added to the ledger's used count: negative for an extension. */
+  delta: number;
+  /** `replace` (update-usage) or `extend` (a top-up). */
+  kind: string;
+  /** The remaining quota right after it. */
+  remaining: number;
+  reason: string | null;
+  created_at: EpochMs;
+}
+
+/** Usage alert thresholds of a plan (`key_id` "") or of one key on it. */
+export interface UsageAlertsTable {
+  id: string;
+  usage_plan_id: string;
+  key_id: string;
+  /** Percentages of the quota, `[80, 100]`. */
+  thresholds: Json;
+  enabled: Bool;
+  description: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** A threshold that fired for a key in a quota period: at most one row each. */
+export interface UsageAlertFiringsTable {
+  usage_plan_id: string;
+  key_id: string;
+  period_start: EpochMs;
+  threshold: number;
+  tenant_id: string;
+  event_id: string;
+  fired_at: EpochMs;
+}
+
+/** Events waiting for the event bus; `event` is the whole EventBridge-shaped event. */
+export interface EventOutboxTable {
+  id: string;
+  source: string;
+  detail_type: string;
+  event: Json;
+  created_at: EpochMs;
+  published: Bool;
+  published_at: EpochMs | null;
+}
+
+/** The metering tables (migration 003), merged into `Database`. */
+export interface Database {
+  quota_adjustments: QuotaAdjustmentsTable;
+  usage_alerts: UsageAlertsTable;
+  usage_alert_firings: UsageAlertFiringsTable;
+  event_outbox: EventOutboxTable;
+}
+
+/** The price of a usage plan; `price` is `{ monthlyFee, includedRequests, tiersMode, tiers }`, amounts as decimal strings. */
+export interface PlanPricesTable {
+  usage_plan_id: string;
+  /** ISO 4217 code. */
+  currency: string;
+  price: Json;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** A product that adds `requests` to the current quota period for `price` (decimal string). */
+export interface TopUpProductsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  requests: number;
+  currency: string;
+  price: string;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** A top-up bought for a tenant's key on a plan; billed on the invoice of `period` (`YYYY-MM`). */
+export interface TopUpsTable {
+  id: string;
+  product_id: string;
+  product_name: string;
+  tenant_id: string;
+  key_id: string;
+  usage_plan_id: string;
+  period: string;
+  quantity: number;
+  /** Extra requests granted: the product's requests times `quantity`. */
+  requests: number;
+  currency: string;
+  /** Decimal strings: the product's price at purchase, and that times `quantity`. */
+  unit_price: string;
+  amount: string;
+  /** `PENDING` while the quota is being extended, `APPLIED` once it is (only those are billed). */
+  status: string;
+  created_at: EpochMs;
+}
+
+/** A tenant billed for a plan from `start_day` (`YYYY-MM-DD`); it ends at `end_day` or the next start. */
+export interface SubscriptionsTable {
+  id: string;
+  tenant_id: string;
+  usage_plan_id: string;
+  start_day: string;
+  end_day: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** An invoice of one tenant for one calendar month; `document` holds lines, usage and totals. */
+export interface InvoicesTable {
+  id: string;
+  tenant_id: string;
+  /** `YYYY-MM`. */
+  period: string;
+  /** `DRAFT`, `FINALIZED` or `VOID`. */
+  status: string;
+  currency: string;
+  /** Decimal string in the currency's minor-unit precision. */
+  total: string;
+  document: Json;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+  finalized_at: EpochMs | null;
+  voided_at: EpochMs | null;
+}
+
+/** The billing tables (migration 004), merged into `Database`. */
+export interface Database {
+  plan_prices: PlanPricesTable;
+  topup_products: TopUpProductsTable;
+  topups: TopUpsTable;
+  subscriptions: SubscriptionsTable;
+  invoices: InvoicesTable;
+}

@@ -72,6 +72,7 @@ export async function gatewayCaughtUp(t: TestTollgate): Promise<void> {
 export interface GatewayResponse {
   status: number;
   headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies of every shape
   body: any;
 }
 

@@ -17,6 +17,7 @@ export interface TollgateProcess {
   adminUrl: string;
   gatewayUrl: string;
   /** Admin API call with the bearer token. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies of every shape
   admin(method: string, path: string, body?: unknown): Promise<any>;
   /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;

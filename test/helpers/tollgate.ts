@@ -55,6 +55,7 @@ export interface AdminResponse {
   status: number;
   headers: Headers;
   /** Parsed JSON, or the text when the body is not JSON. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies of every shape
   body: any;
 }
 
