@@ -67,7 +67,15 @@ interface RequestContext {
   finish(status: number): void;
   fail(e: { status: number; type: string; message: string }): void;
   now: number;
+  /** Why the usage ledger could not count this request (then it is not sent). */
+  unrecorded?: string;
 }
+
+const UNRECORDED = {
+  status: 503,
+  type: "ServiceUnavailableException",
+  message: "Usage could not be recorded; the request was not forwarded",
+} as const;
 
 const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\./;
 const DEFAULT_TIMEOUT_MS = 29_000;
@@ -215,42 +223,7 @@ export class Gateway {
         return fail(d.reason === "quota" ? LIMIT_EXCEEDED : TOO_MANY_REQUESTS, limitHeaders);
       }
       for (const [name, value] of Object.entries(limitHeaders)) res.setHeader(name, value);
-      const admitted =
-        key && plan
-          ? this.options.ledger.admit({
-              day: utcDay(now),
-              keyId: key.id,
-              usagePlanId: plan.id,
-              tenantId: key.tenantId,
-              restApiId: stage.restApiId,
-              stage: stage.stageName,
-              resourcePath: route.resourcePath,
-              httpMethod: route.httpMethod,
-            })
-          : undefined;
-      // Everything is computed before the ledger commits, so only the upstream write follows it.
-      const forward = this.prepare(req, res, {
-        stage,
-        route,
-        params,
-        query,
-        key,
-        plan,
-        requestId,
-        log,
-        finish,
-        fail,
-        now,
-      });
-      if (admitted) {
-        admitted.then(forward, () =>
-          fail({
-            status: 503,
-            type: "ServiceUnavailableException",
-            message: "Usage could not be recorded; the request was not forwarded",
-          }),
-        );
-      } else forward();
+      this.prepare(req, res, { stage, route, params, query, key, plan, requestId, log, finish, fail, now })();
     };
     if (decision instanceof Promise) {
       decision.then(proceed, () =>
@@ -377,6 +350,7 @@ export class Gateway {
     }
     if (integration.type === "MOCK")
       return () => {
+        if (!this.record(ctx)) return ctx.fail(UNRECORDED);
         const mock = mockResponse(ctx.stage.definition, ctx.route, integration);
         res.writeHead(mock.status, {
           "content-type": mock.contentType,
@@ -434,22 +408,51 @@ export class Gateway {
       headersTimeout: timeout,
       bodyTimeout: timeout,
     };
-    const handler = new ProxyHandler(res, (result) => {
-      ctx.log.upstreamLatencyMs = result.upstreamLatencyMs;
-      ctx.log.bytesOut = result.bytesOut;
-      if (result.error && !res.headersSent) {
-        ctx.log.error = result.error;
-        if (result.timedOut) return ctx.fail(TIMED_OUT);
-        return ctx.fail({
-          status: 502,
-          type: "BadGatewayException",
-          message: `The upstream ${origin} could not be reached (${result.error})`,
-        });
-      }
-      if (result.error) ctx.log.error = result.error;
-      this.done(ctx, result.status);
-    });
+    const handler = new ProxyHandler(
+      res,
+      () => this.record(ctx),
+      (result) => {
+        ctx.log.upstreamLatencyMs = result.upstreamLatencyMs;
+        ctx.log.bytesOut = result.bytesOut;
+        if (result.error && !res.headersSent) {
+          ctx.log.error = ctx.unrecorded ?? result.error;
+          if (ctx.unrecorded) return ctx.fail(UNRECORDED);
+          if (result.timedOut) return ctx.fail(TIMED_OUT);
+          return ctx.fail({
+            status: 502,
+            type: "BadGatewayException",
+            message: `The upstream ${origin} could not be reached (${result.error})`,
+          });
+        }
+        if (result.error) ctx.log.error = result.error;
+        this.done(ctx, result.status);
+      },
+    );
     return () => this.agent.dispatch(options, handler);
+  }
+
+  /**
+   * Counts a keyed request in the usage ledger at the moment it is sent on; false when the
+   * ledger's journal cannot be written, and then the request must not go.
+   */
+  private record(ctx: RequestContext): boolean {
+    if (!ctx.key || !ctx.plan) return true;
+    try {
+      this.options.ledger.record({
+        day: utcDay(ctx.now),
+        keyId: ctx.key.id,
+        usagePlanId: ctx.plan.id,
+        tenantId: ctx.key.tenantId,
+        restApiId: ctx.stage.restApiId,
+        stage: ctx.stage.stageName,
+        resourcePath: ctx.route.resourcePath,
+        httpMethod: ctx.route.httpMethod,
+      });
+      return true;
+    } catch (error) {
+      ctx.unrecorded = `usage journal: ${(error as Error).message}`;
+      return false;
+    }
   }
 
   private done(ctx: RequestContext, status: number): void {

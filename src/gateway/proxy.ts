@@ -37,9 +37,15 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
   private readonly started = performance.now();
   private upstreamLatencyMs = 0;
   private finished = false;
+  private sent = false;
 
+  /**
+   * @param onSend runs once, synchronously, just before the request is written to the upstream
+   *   (or when it fails before that); returning false stops the write.
+   */
   constructor(
     private readonly res: ServerResponse,
+    private readonly onSend: () => boolean,
     private readonly done: (result: ProxyResult) => void,
   ) {
     res.once("close", () => {
@@ -50,6 +56,10 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    if (this.sent) return;
+    this.sent = true;
+    // undici writes the request right after this returns, unless it was aborted here.
+    if (!this.onSend()) controller.abort(new Error("usage could not be recorded"));
   }
 
   onResponseStart(
@@ -82,6 +92,11 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error & { code?: string }): void {
+    if (!this.sent) {
+      // Admitted but never written (the upstream could not be reached): it still counts.
+      this.sent = true;
+      this.onSend();
+    }
     if (this.res.headersSent) this.res.destroy(error);
     const timedOut = error.code === "UND_ERR_HEADERS_TIMEOUT" || error.code === "UND_ERR_BODY_TIMEOUT";
     this.finish(error.code ?? error.message, timedOut);

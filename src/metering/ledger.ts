@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Store } from "../store/index.js";
+import { AdmissionJournal } from "./journal.js";
 
 /** One admitted request, as the ledger counts it. */
 export interface Admission {
@@ -40,47 +41,52 @@ type CountRow = {
   requests: number;
 };
 
+export interface UsageLedgerOptions {
+  /** Where the admission journal lives; without one, counts since the last commit die with the process. */
+  journalDir?: string;
+  /** How often pending counts are committed, ms. */
+  commitIntervalMs?: number;
+}
+
 /**
- * The usage ledger's writer. `admit` resolves once the admission is committed, so the gateway
- * forwards only requests the ledger holds: after a SIGKILL, recorded usage equals what the
- * upstream received. Admissions that arrive while a commit runs join the next one (group
- * commit), so one transaction carries many requests under load and an idle gateway commits at once.
+ * The usage ledger's writer. `record` counts one request synchronously at the moment it is
+ * written to the upstream: a line in the admission journal (a write(2) that survives SIGKILL) and
+ * a count in memory. Counts are committed to `usage_counts` every few milliseconds in one
+ * transaction with the name of the journal segment they came from, so a restarted process
+ * replays exactly the segments that were not committed: recorded usage equals what the upstream
+ * was sent. The request path never waits on the database.
  */
 export class UsageLedger {
   private pending = new Map<string, CountRow>();
-  private waiters: Array<{ resolve(): void; reject(error: unknown): void }> = [];
-  private flushing = false;
+  private uncommitted: string[] = [];
+  private committing?: Promise<void>;
   private stats = new Map<string, Outcome & { requests: number }>();
-  private statsTimer: NodeJS.Timeout;
+  private readonly journal?: AdmissionJournal;
+  private readonly timer: NodeJS.Timeout;
+  private statsDueAt = 0;
 
-  constructor(
+  private constructor(
     private readonly store: Store,
-    statsIntervalMs = 1000,
+    journalDir: string | undefined,
+    commitIntervalMs: number,
   ) {
-    this.statsTimer = setInterval(() => void this.flushStats().catch(() => {}), statsIntervalMs);
-    this.statsTimer.unref();
+    this.journal = journalDir ? new AdmissionJournal(journalDir) : undefined;
+    this.timer = setInterval(() => void this.commit().catch(() => {}), commitIntervalMs);
+    this.timer.unref();
   }
 
-  admit(a: Admission): Promise<void> {
-    const id = `${a.day}\u0000${a.keyId}\u0000${a.usagePlanId}\u0000${a.restApiId}\u0000${a.stage}\u0000${a.resourcePath}\u0000${a.httpMethod}`;
-    const row = this.pending.get(id);
-    if (row) row.requests++;
-    else {
-      this.pending.set(id, {
-        day: a.day,
-        key_id: a.keyId,
-        usage_plan_id: a.usagePlanId,
-        tenant_id: a.tenantId,
-        rest_api_id: a.restApiId,
-        stage: a.stage,
-        resource_path: a.resourcePath,
-        http_method: a.httpMethod,
-        requests: 1,
-      });
-    }
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.flushing) void this.flushCounts();
-    return done;
+  /** Replays what earlier processes journaled but did not commit, then opens this process's journal. */
+  static async open(store: Store, options: UsageLedgerOptions = {}): Promise<UsageLedger> {
+    if (options.journalDir) await recover(store, options.journalDir);
+    return new UsageLedger(store, options.journalDir, options.commitIntervalMs ?? 5);
+  }
+
+  /** Counts one request sent on; throws if the journal cannot be written (then it must not be sent). */
+  record(a: Admission): void {
+    this.journal?.append(
+      `${a.day}\t${a.keyId}\t${a.usagePlanId}\t${a.tenantId}\t${a.restApiId}\t${a.stage}\t${a.resourcePath}\t${a.httpMethod}`,
+    );
+    addCount(this.pending, a, 1);
   }
 
   /** Records an answer's status, latency and bytes; flushed in the background. */
@@ -95,37 +101,37 @@ export class UsageLedger {
     } else this.stats.set(id, { ...o, requests: 1 });
   }
 
-  private async flushCounts(): Promise<void> {
-    this.flushing = true;
-    while (this.pending.size > 0) {
-      const rows = [...this.pending.values()];
-      const waiters = this.waiters;
-      this.pending = new Map();
-      this.waiters = [];
-      try {
-        await this.store.db
-          .insertInto("usage_counts")
-          .values(rows)
-          .onConflict((oc) =>
-            oc
-              .columns([
-                "day",
-                "key_id",
-                "usage_plan_id",
-                "rest_api_id",
-                "stage",
-                "resource_path",
-                "http_method",
-              ])
-              .doUpdateSet({ requests: sql`usage_counts.requests + excluded.requests` }),
-          )
-          .execute();
-        for (const w of waiters) w.resolve();
-      } catch (error) {
-        for (const w of waiters) w.reject(error);
-      }
-    }
-    this.flushing = false;
+  /** Commits pending counts with the journal segments they came from; one commit at a time. */
+  commit(): Promise<void> {
+    if (this.committing) return this.committing;
+    if (this.pending.size === 0 && this.uncommitted.length === 0) return this.flushStatsWhenDue();
+    const rows = [...this.pending.values()];
+    this.pending = new Map();
+    if (this.journal) this.uncommitted.push(this.journal.rotate());
+    const segments = this.uncommitted;
+    this.uncommitted = [];
+    this.committing = writeCounts(this.store, rows, segments)
+      .then(
+        () => {
+          for (const segment of segments) this.journal?.discard(segment);
+        },
+        (error: unknown) => {
+          // Keep them for the next commit; the journal still holds every line.
+          for (const row of rows) addCount(this.pending, rowAdmission(row), row.requests);
+          this.uncommitted = [...segments, ...this.uncommitted];
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.committing = undefined;
+      });
+    return this.committing;
+  }
+
+  private async flushStatsWhenDue(): Promise<void> {
+    if (Date.now() < this.statsDueAt) return;
+    this.statsDueAt = Date.now() + 1000;
+    await this.flushStats();
   }
 
   async flushStats(): Promise<void> {
@@ -160,11 +166,113 @@ export class UsageLedger {
       .execute();
   }
 
-  /** Waits for pending admissions and writes pending stats (graceful shutdown). */
+  /** Commits everything and closes the journal (graceful shutdown). */
   async close(): Promise<void> {
-    clearInterval(this.statsTimer);
-    while (this.flushing || this.pending.size) await new Promise((r) => setTimeout(r, 1));
+    clearInterval(this.timer);
+    await this.committing?.catch(() => {});
+    await this.commit();
+    this.journal?.close();
     await this.flushStats();
+  }
+}
+
+function addCount(into: Map<string, CountRow>, a: Admission, requests: number): void {
+  const id = `${a.day}\u0000${a.keyId}\u0000${a.usagePlanId}\u0000${a.restApiId}\u0000${a.stage}\u0000${a.resourcePath}\u0000${a.httpMethod}`;
+  const row = into.get(id);
+  if (row) row.requests += requests;
+  else {
+    into.set(id, {
+      day: a.day,
+      key_id: a.keyId,
+      usage_plan_id: a.usagePlanId,
+      tenant_id: a.tenantId,
+      rest_api_id: a.restApiId,
+      stage: a.stage,
+      resource_path: a.resourcePath,
+      http_method: a.httpMethod,
+      requests,
+    });
+  }
+}
+
+function rowAdmission(row: CountRow): Admission {
+  return {
+    day: row.day,
+    keyId: row.key_id,
+    usagePlanId: row.usage_plan_id,
+    tenantId: row.tenant_id,
+    restApiId: row.rest_api_id,
+    stage: row.stage,
+    resourcePath: row.resource_path,
+    httpMethod: row.http_method,
+  };
+}
+
+/** Adds counts and marks their journal segments applied, in one transaction. */
+async function writeCounts(store: Store, rows: CountRow[], segments: string[]): Promise<void> {
+  await store.transaction(async (trx) => {
+    if (rows.length > 0) {
+      await trx
+        .insertInto("usage_counts")
+        .values(rows)
+        .onConflict((oc) =>
+          oc
+            .columns([
+              "day",
+              "key_id",
+              "usage_plan_id",
+              "rest_api_id",
+              "stage",
+              "resource_path",
+              "http_method",
+            ])
+            .doUpdateSet({ requests: sql`usage_counts.requests + excluded.requests` }),
+        )
+        .execute();
+    }
+    if (segments.length > 0) {
+      const now = Date.now();
+      await trx
+        .insertInto("usage_journal_applied")
+        .values(segments.map((segment) => ({ segment, applied_at: now })))
+        .onConflict((oc) => oc.column("segment").doNothing())
+        .execute();
+    }
+  });
+}
+
+/** Replays the segments of processes that are gone, skipping those already committed. */
+async function recover(store: Store, dir: string): Promise<void> {
+  for (const { segment, lines } of AdmissionJournal.orphans(dir)) {
+    const applied = await store.db
+      .selectFrom("usage_journal_applied")
+      .select("segment")
+      .where("segment", "=", segment)
+      .executeTakeFirst();
+    if (!applied) {
+      const counts = new Map<string, CountRow>();
+      for (const line of lines) {
+        const [day, keyId, usagePlanId, tenantId, restApiId, stage, resourcePath, httpMethod] =
+          line.split("\t");
+        if (httpMethod === undefined) continue; // a line cut short by the crash was never followed by a send
+        addCount(
+          counts,
+          {
+            day: day!,
+            keyId: keyId!,
+            usagePlanId: usagePlanId!,
+            tenantId: tenantId!,
+            restApiId: restApiId!,
+            stage: stage!,
+            resourcePath: resourcePath!,
+            httpMethod,
+          },
+          1,
+        );
+      }
+      await writeCounts(store, [...counts.values()], [segment]);
+    }
+    AdmissionJournal.discard(dir, segment);
   }
 }
 

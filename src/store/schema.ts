@@ -155,6 +155,12 @@ export interface UsageStatsTable {
   bytes_out: number;
 }
 
+/** Admission journal segments whose counts are committed to usage_counts. */
+export interface UsageJournalAppliedTable {
+  segment: string;
+  applied_at: EpochMs;
+}
+
 export interface Database {
   tenants: TenantsTable;
   rest_apis: RestApisTable;
@@ -169,6 +175,7 @@ export interface Database {
   config_revision: ConfigRevisionTable;
   usage_counts: UsageCountsTable;
   usage_stats: UsageStatsTable;
+  usage_journal_applied: UsageJournalAppliedTable;
 }
 
 /** An update-usage or top-up: shifts a key's effective used count in one quota period from `day` on. */
@@ -226,6 +233,12 @@ export interface EventOutboxTable {
 }
 
 /** The metering tables (migration 003), merged into `Database`. */
+/** Admission journal segments whose counts are committed to usage_counts. */
+export interface UsageJournalAppliedTable {
+  segment: string;
+  applied_at: EpochMs;
+}
+
 export interface Database {
   quota_adjustments: QuotaAdjustmentsTable;
   usage_alerts: UsageAlertsTable;
@@ -306,6 +319,12 @@ export interface InvoicesTable {
 }
 
 /** The billing tables (migration 004), merged into `Database`. */
+/** Admission journal segments whose counts are committed to usage_counts. */
+export interface UsageJournalAppliedTable {
+  segment: string;
+  applied_at: EpochMs;
+}
+
 export interface Database {
   plan_prices: PlanPricesTable;
   topup_products: TopUpProductsTable;

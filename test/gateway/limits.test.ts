@@ -129,6 +129,7 @@ describe("gateway: throttling and quotas (injected clock)", () => {
     );
     assert.deepEqual([admitted, limited], [100, 150]);
     assert.equal(upstream.count() - before, 100);
+    await t.tollgate.ledger.commit();
     const rows = await t.tollgate.store.db
       .selectFrom("usage_counts")
       .select("requests")

@@ -22,20 +22,16 @@ export interface Upstream {
 export async function startUpstream(): Promise<Upstream> {
   const seen: SeenRequest[] = [];
   const server: Server = createServer((req, res) => {
-    let bodyBytes = 0;
+    // Counted on arrival: a request is received once its head is parsed, whatever happens next.
+    const request = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, bodyBytes: 0 };
+    seen.push(request);
     req.on("data", (chunk: Buffer) => {
-      bodyBytes += chunk.length;
+      request.bodyBytes += chunk.length;
     });
     req.on("end", () => {
-      const request = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, bodyBytes };
-      seen.push(request);
       const reply = () => {
         const body = JSON.stringify(request);
-        res.writeHead(200, {
-          "content-type": "application/json",
-          "x-upstream": "yes",
-          connection: "keep-alive",
-        });
+        res.writeHead(200, { "content-type": "application/json", "x-upstream": "yes" });
         res.end(body);
       };
       if (req.url?.startsWith("/slow")) setTimeout(reply, 1000);

@@ -56,9 +56,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       "status",
     ])
     .execute();
+
+  // Journal segments whose counts are in usage_counts (see src/metering/journal.ts).
+  await db.schema
+    .createTable("usage_journal_applied")
+    .addColumn("segment", "text", (c) => c.primaryKey())
+    .addColumn("applied_at", "bigint", (c) => c.notNull())
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable("usage_journal_applied").execute();
   await db.schema.dropTable("usage_stats").execute();
   await db.schema.dropTable("usage_counts").execute();
 }
