@@ -8,11 +8,13 @@ import { Command } from "commander";
 import { CliError } from "./client.js";
 import { apisCommand } from "./commands/apis.js";
 import { applyCommand } from "./commands/apply.js";
+import { billingCommand } from "./commands/billing.js";
 import { keysCommand } from "./commands/keys.js";
 import { plansCommand } from "./commands/plans.js";
 import { serveCommand } from "./commands/serve.js";
 import { stagesCommand } from "./commands/stages.js";
 import { tenantsCommand } from "./commands/tenants.js";
+import { usageCommand } from "./commands/usage.js";
 
 // src/cli and dist/cli are both two levels below the package root.
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -31,6 +33,8 @@ for (const register of [
   plansCommand,
   tenantsCommand,
   keysCommand,
+  usageCommand,
+  billingCommand,
 ]) {
   register(program);
 }

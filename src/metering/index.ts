@@ -1,5 +1,5 @@
 /**
- * Metering: the usage ledger the gateway writes (admissions before forwarding, outcomes after),
+ * Metering: the usage ledger the gateway writes (each request sent on, and its outcome),
  * and what is built on it: get-usage and update-usage in API Gateway's shapes, quota extensions
  * for billing's top-ups, a detailed usage report, reconciliation of ledger and quota counters,
  * usage alerts (events in an outbox for the event bus) and retention.

@@ -78,7 +78,7 @@ export class UsageLedger {
   /** Replays what earlier processes journaled but did not commit, then opens this process's journal. */
   static async open(store: Store, options: UsageLedgerOptions = {}): Promise<UsageLedger> {
     if (options.journalDir) await recover(store, options.journalDir);
-    return new UsageLedger(store, options.journalDir, options.commitIntervalMs ?? 5);
+    return new UsageLedger(store, options.journalDir, options.commitIntervalMs ?? 100);
   }
 
   /** Counts one request sent on; throws if the journal cannot be written (then it must not be sent). */
