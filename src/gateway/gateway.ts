@@ -92,7 +92,7 @@ export class Gateway {
   private readonly limitCache = new WeakMap<KeyEntry | StageEntry, Map<Route, BucketSpec[]>>();
   private readonly periods = new Map<string, { start: number; end: number }>();
   private reloadTimer?: NodeJS.Timeout;
-  private reloading = false;
+  private reloading?: Promise<void>;
 
   constructor(private readonly options: GatewayOptions) {}
 
@@ -105,15 +105,22 @@ export class Gateway {
 
   /** Rebuilds the configuration when the store's revision changed since the last build. */
   async reloadIfChanged(): Promise<void> {
-    if (this.reloading) return;
-    this.reloading = true;
+    // One reload at a time; a caller arriving during one waits for it, then looks again.
+    while (this.reloading) await this.reloading;
+    this.reloading = this.reload();
+    try {
+      await this.reloading;
+    } finally {
+      this.reloading = undefined;
+    }
+  }
+
+  private async reload(): Promise<void> {
     try {
       const revision = await this.options.store.revision();
       if (revision !== this.config.revision) this.config = await loadGatewayConfig(this.options.store);
     } catch {
       // The store is briefly unreachable: keep serving the last good configuration.
-    } finally {
-      this.reloading = false;
     }
   }
 
