@@ -278,8 +278,15 @@ async function recover(store: Store, dir: string): Promise<void> {
 
 /** The UTC day of an epoch-ms instant, `YYYY-MM-DD`. */
 export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  // Called twice per request on the hot path: reuse the day's string until the day ends.
+  if (ms >= dayCache.start && ms < dayCache.start + DAY_MS) return dayCache.day;
+  const start = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+  dayCache = { start, day: new Date(start).toISOString().slice(0, 10) };
+  return dayCache.day;
 }
+
+const DAY_MS = 86_400_000;
+let dayCache = { start: Number.NaN, day: "" };
 
 /**
  * Requests each key made on a plan from `startDay` on (inclusive), from the ledger: what an
