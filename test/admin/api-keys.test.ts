@@ -11,6 +11,7 @@ import {
   UpdateApiKeyCommand,
 } from "@aws-sdk/client-api-gateway";
 import { newId } from "../../src/core/ids.js";
+import { fields, rejects } from "../helpers/sdk.js";
 import { DIALECTS, startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
 
 /** Inserts a REST API with one stage straight into the store (the apis part's routes come later). */
@@ -51,25 +52,6 @@ async function seedStage(t: TestTollgate, stage: string): Promise<string> {
     })
     .execute();
   return apiId;
-}
-
-/** The SDK's answer without its `$metadata`, for field-for-field comparisons. */
-function fields<T extends { $metadata?: unknown }>(output: T): Omit<T, "$metadata"> {
-  const { $metadata: _, ...rest } = output;
-  return rest;
-}
-
-/** Asserts an SDK call fails with AWS's exception name and HTTP status, and returns its message. */
-async function rejects(call: Promise<unknown>, name: string, status: number): Promise<string> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    assert.equal(e.name, name, e.message);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    return e.message;
-  }
-  assert.fail(`expected ${name}`);
 }
 
 for (const dialect of DIALECTS) {

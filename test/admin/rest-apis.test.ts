@@ -18,25 +18,8 @@ import {
   UpdateMethodCommand,
   UpdateRestApiCommand,
 } from "@aws-sdk/client-api-gateway";
+import { rejection, fields as shape } from "../helpers/sdk.js";
 import { DIALECTS, startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
-
-function shape<T extends object>(output: T): Omit<T, "$metadata"> {
-  const { $metadata: _, ...rest } = output as T & { $metadata?: unknown };
-  return rest;
-}
-
-/** The rejection of an SDK call: AWS's error name and HTTP status. */
-async function rejection(
-  call: Promise<unknown>,
-): Promise<{ name: string; status?: number; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error("expected the call to fail");
-}
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: REST APIs, resources, methods and integrations by hand`, () => {

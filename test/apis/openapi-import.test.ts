@@ -10,16 +10,11 @@ import {
   type Resource,
   UpdateMethodCommand,
 } from "@aws-sdk/client-api-gateway";
+import { fields as shape } from "../helpers/sdk.js";
 import { DIALECTS, startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
 
 const fixture = (name: string): Uint8Array =>
   readFileSync(new URL(`../fixtures/openapi/${name}`, import.meta.url));
-
-/** The SDK's answer without its `$metadata`, for field-for-field comparison. */
-function shape<T extends object>(output: T): Omit<T, "$metadata"> {
-  const { $metadata: _, ...rest } = output as T & { $metadata?: unknown };
-  return rest;
-}
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: ImportRestApi through the AWS SDK`, () => {
