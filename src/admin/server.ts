@@ -11,6 +11,8 @@ export interface AdminServerOptions {
   /** Largest accepted request body in bytes (OpenAPI imports can be large). */
   bodyLimit?: number;
   logger?: boolean;
+  /** Runs before every authenticated operation (the server commits pending usage counts). */
+  beforeHandle?: () => Promise<void>;
 }
 
 /** Paths served without authentication. */
@@ -36,6 +38,7 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
     const path = request.url.split("?")[0] ?? "/";
     if (PUBLIC_PATHS.has(path)) return;
     await authenticate(request.raw, bodyOf(request), options.credentials);
+    await options.beforeHandle?.();
   });
 
   app.get("/health", async () => ({ status: "ok" }));

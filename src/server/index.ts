@@ -75,10 +75,14 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     billing: new Billing(store, clock, metering),
   };
 
+  // Replays what a crashed process journaled before anything reads usage.
+  const ledger = await UsageLedger.open(store, { journalDir: join(settings.dataDir, "journal") });
   const admin = createAdminServer({
     routes: adminRoutes(services),
     credentials: secrets.admin,
     logger: options.logger,
+    // Admin reads of usage (get-usage, invoices, reconciliation) see every request answered so far.
+    beforeHandle: () => ledger.commit().catch(() => {}),
   });
   await admin.listen({ host: settings.host, port: settings.adminPort });
   const { port } = admin.server.address() as AddressInfo;
@@ -92,7 +96,6 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
       })
     : undefined;
 
-  const ledger = await UsageLedger.open(store, { journalDir: join(settings.dataDir, "journal") });
   const accessLog = AccessLog.open(settings.accessLog);
   const gateway = await startGateway(
     {
