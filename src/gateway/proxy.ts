@@ -71,11 +71,12 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     this.upstreamLatencyMs = performance.now() - this.started;
     const res = this.res;
+    // One header object for writeHead: the gateway's own headers (set earlier) win.
+    const out: Record<string, string | string[]> = {};
     for (const name in headers) {
-      if (!HOP_BY_HOP.has(name) && !res.hasHeader(name))
-        res.setHeader(name, headers[name] as string | string[]);
+      if (!HOP_BY_HOP.has(name) && !res.hasHeader(name)) out[name] = headers[name] as string | string[];
     }
-    res.writeHead(statusCode);
+    res.writeHead(statusCode, out);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
