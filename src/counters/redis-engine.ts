@@ -154,8 +154,6 @@ function failFast(options: RedisEngineOptions): RedisOptions {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    // Takes issued in the same tick go out in one write: fewer syscalls, same one command each.
-    enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(attempt * 50, 1000),
   };
 }
