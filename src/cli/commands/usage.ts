@@ -1,47 +1,9 @@
 import { Command } from "commander";
+import type { KeyReconciliation, Reconciliation, UsageReportRow } from "../../metering/index.js";
 import { type AdminClient, CliError } from "../client.js";
 import { type Column, print, say } from "../output.js";
 import type { ApiKey, RestApi, Tenant, UsagePlan } from "../shapes.js";
 import { byIdOrName, type ClientCommandFlags, clientCommand, clientFrom } from "./common.js";
-
-/** One group of `GET /usage` (Tollgate's usage report). */
-interface UsageRow {
-  day?: string;
-  tenantId?: string;
-  tenantName?: string;
-  keyId?: string;
-  keyName?: string;
-  usagePlanId?: string;
-  usagePlanName?: string;
-  restApiId?: string;
-  restApiName?: string;
-  stage?: string;
-  resourcePath?: string;
-  httpMethod?: string;
-  requests: number;
-}
-
-/** One key of `GET /usageplans/{id}/reconciliation`. */
-interface KeyReconciliation {
-  keyId: string;
-  ledger: number;
-  reported: number;
-  adjustments?: number;
-  effective?: number;
-  counter?: number;
-  remaining?: number;
-  agreed: boolean;
-  problems: string[];
-}
-
-interface Reconciliation {
-  usagePlanId: string;
-  startDate: string;
-  endDate: string;
-  quotaPeriod?: { startDate: string; endDate: string; limit: number };
-  agreed: boolean;
-  item: KeyReconciliation[];
-}
 
 interface ReportFlags extends ClientCommandFlags {
   from?: string;
@@ -55,7 +17,7 @@ interface ReportFlags extends ClientCommandFlags {
 }
 
 /** The report's columns per dimension (what `--by` accepts), in display order. */
-const DIMENSION_COLUMNS: Record<string, Column<UsageRow>[]> = {
+const DIMENSION_COLUMNS: Record<string, Column<UsageReportRow>[]> = {
   day: [{ header: "DAY", value: (r) => r.day }],
   tenant: [{ header: "TENANT", value: (r) => r.tenantName ?? r.tenantId }],
   key: [{ header: "KEY", value: (r) => (r.keyName ? `${r.keyName} (${r.keyId})` : r.keyId) }],
@@ -72,7 +34,7 @@ const DIMENSION_COLUMNS: Record<string, Column<UsageRow>[]> = {
 };
 
 /** CSV fields, in order; only those present in a report are written. */
-const CSV_FIELDS: Array<keyof UsageRow> = [
+const CSV_FIELDS: Array<keyof UsageReportRow> = [
   "day",
   "tenantId",
   "tenantName",
@@ -126,7 +88,7 @@ export function usageCommand(program: Command): void {
     .option("--csv", "print CSV (a header line, then one line per group) for spreadsheets")
     .action(async (flags: ReportFlags) => {
       const admin = clientFrom(flags);
-      const rows = await admin.listAll<UsageRow>("/usage", await reportQuery(admin, flags));
+      const rows = await admin.listAll<UsageReportRow>("/usage", await reportQuery(admin, flags));
       if (flags.csv) process.stdout.write(toCsv(rows));
       else print(rows, reportColumns(flags.by), flags);
     });
@@ -184,8 +146,8 @@ async function reportQuery(admin: AdminClient, flags: ReportFlags) {
 }
 
 /** Table columns for the dimensions asked for, each column once, then the count. */
-function reportColumns(by: string): Column<UsageRow>[] {
-  const columns = new Map<string, Column<UsageRow>>();
+function reportColumns(by: string): Column<UsageReportRow>[] {
+  const columns = new Map<string, Column<UsageReportRow>>();
   for (const dimension of by.split(",").map((s) => s.trim())) {
     for (const column of DIMENSION_COLUMNS[dimension] ?? []) columns.set(column.header, column);
   }
@@ -193,7 +155,7 @@ function reportColumns(by: string): Column<UsageRow>[] {
 }
 
 /** RFC 4180 CSV of the rows, with the fields any row has. */
-export function toCsv(rows: UsageRow[]): string {
+export function toCsv(rows: UsageReportRow[]): string {
   const fields = CSV_FIELDS.filter((f) => rows.some((r) => r[f] !== undefined) || f === "requests");
   const cell = (v: unknown) => {
     const text = v === undefined ? "" : String(v);
