@@ -13,6 +13,17 @@ export interface AdminCredentials {
   adminToken: string;
 }
 
+/** Who an authenticated admin request comes from: the provider's operator, or one tenant. */
+export type Principal = { kind: "operator" } | { kind: "tenant"; tenantId: string; accountId: string };
+
+/** Looks up tenant credentials (issued through `POST /tenants/{tenant_id}/credentials`). */
+export interface TenantCredentialLookup {
+  secretOf(
+    accessKeyId: string,
+  ): Promise<{ tenantId: string; accountId: string; secretAccessKey: string } | undefined>;
+  tokenOwner(token: string): Promise<{ tenantId: string; accountId: string } | undefined>;
+}
+
 /** AWS refuses signatures whose date is more than 15 minutes away from its clock. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const AUTH_PATTERN =
@@ -20,19 +31,24 @@ const AUTH_PATTERN =
 
 /**
  * Authenticates an admin request by `Authorization: Bearer <token>` or an AWS Signature
- * Version 4 over the exact request received. Throws AWS's 403 errors; returns on success.
+ * Version 4 over the exact request received, with the operator's credentials or a tenant's.
+ * Throws AWS's 403 errors; returns who signed.
  */
 export async function authenticate(
   request: IncomingMessage,
   body: Buffer,
   credentials: AdminCredentials,
   now = Date.now(),
-): Promise<void> {
+  tenants?: TenantCredentialLookup,
+): Promise<Principal> {
   const header = request.headers.authorization;
   if (!header)
     throw new AdminError(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
   if (header.startsWith("Bearer ")) {
-    if (safeEqual(header.slice(7).trim(), credentials.adminToken)) return;
+    const token = header.slice(7).trim();
+    if (safeEqual(token, credentials.adminToken)) return { kind: "operator" };
+    const tenant = await tenants?.tokenOwner(token);
+    if (tenant) return { kind: "tenant", ...tenant };
     throw new AdminError(
       403,
       "UnrecognizedClientException",
@@ -48,12 +64,19 @@ export async function authenticate(
     );
   }
   const [, accessKeyId, , region, service, signedHeaderList, signature] = match as unknown as string[];
+  let principal: Principal = { kind: "operator" };
+  let secretAccessKey = credentials.secretAccessKey;
   if (!safeEqual(accessKeyId!, credentials.accessKeyId)) {
-    throw new AdminError(
-      403,
-      "UnrecognizedClientException",
-      "The security token included in the request is invalid.",
-    );
+    const tenant = await tenants?.secretOf(accessKeyId!);
+    if (!tenant) {
+      throw new AdminError(
+        403,
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+      );
+    }
+    principal = { kind: "tenant", tenantId: tenant.tenantId, accountId: tenant.accountId };
+    secretAccessKey = tenant.secretAccessKey;
   }
   const amzDate = String(request.headers["x-amz-date"] ?? "");
   const signingDate = parseAmzDate(amzDate);
@@ -95,7 +118,7 @@ export async function authenticate(
     );
   }
   const signer = new SignatureV4({
-    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    credentials: { accessKeyId: accessKeyId!, secretAccessKey },
     region: region!,
     service: service!,
     sha256: Sha256,
@@ -121,6 +144,7 @@ export async function authenticate(
       "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
     );
   }
+  return principal;
 }
 
 function parseAmzDate(value: string): Date | undefined {

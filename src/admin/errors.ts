@@ -20,6 +20,14 @@ export class AdminError extends Error {
 export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   const { status, type, message } = describe(error);
   if (status >= 500) reply.log.error({ err: error }, "admin request failed");
+  // AWS JSON protocol requests (X-Amz-Target) get the awsJson1.1 error body, with `__type`.
+  if (reply.request?.headers["x-amz-target"]) {
+    return reply
+      .status(status)
+      .header("x-amzn-ErrorType", type)
+      .type("application/x-amz-json-1.1")
+      .send(JSON.stringify({ __type: type, message }));
+  }
   return reply.status(status).header("x-amzn-ErrorType", type).type("application/json").send({ message });
 }
 

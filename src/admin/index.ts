@@ -4,8 +4,10 @@
  */
 import type { DeploymentService, DomainNameService, RestApiService, StageService } from "../apis/index.js";
 import type { Billing } from "../billing/index.js";
+import type { Events } from "../events/index.js";
 import type { MeteringService, UsageAlertService } from "../metering/index.js";
 import type { ApiKeyService, TenantService, UsagePlanService } from "../plans/index.js";
+import { tenantCredentialRoutes } from "./events/tenant-credentials.js";
 import type { AdminRoute } from "./route.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { billingRoutes } from "./routes/billing.js";
@@ -18,7 +20,8 @@ import { tenantRoutes } from "./routes/tenants.js";
 import { usageRoutes } from "./routes/usage.js";
 import { usagePlanRoutes } from "./routes/usage-plans.js";
 
-export type { AdminCredentials } from "./auth.js";
+export type { AdminCredentials, Principal } from "./auth.js";
+export { eventBridgeProtocol } from "./events/protocol.js";
 export type { AdminRoute } from "./route.js";
 export { createAdminServer } from "./server.js";
 
@@ -34,6 +37,7 @@ export interface AdminServices {
   metering: MeteringService;
   usageAlerts: UsageAlertService;
   billing: Billing;
+  events: Events;
 }
 
 export function adminRoutes(services: AdminServices): AdminRoute[] {
@@ -48,5 +52,6 @@ export function adminRoutes(services: AdminServices): AdminRoute[] {
     ...tagRoutes(services),
     ...tenantRoutes(services.tenants),
     ...billingRoutes(services.billing),
+    ...tenantCredentialRoutes(services.events),
   ];
 }

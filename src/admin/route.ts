@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { z } from "zod";
+import type { Principal } from "./auth.js";
 
 /** What a route handler sees of a request: validated body, path parameters, first query values. */
 export interface RouteRequest<Body> {
@@ -53,4 +54,15 @@ export function route<S extends z.ZodType = z.ZodType<unknown>>(
   definition: Omit<AdminRoute<z.output<S>>, "body"> & { body?: S },
 ): AdminRoute<unknown> {
   return definition as unknown as AdminRoute<unknown>;
+}
+
+/**
+ * An AWS JSON protocol service on the admin port (EventBridge's awsJson1.1): `POST /` with
+ * `X-Amz-Target: <prefix>.<Operation>`. `handle` gets the parsed body and who signed; it
+ * returns the JSON answer or throws (errors become `{"__type", "message"}`).
+ */
+export interface JsonProtocol {
+  /** The X-Amz-Target prefix: `AWSEvents`. */
+  prefix: string;
+  handle(operation: string, body: unknown, principal: Principal): Promise<unknown>;
 }

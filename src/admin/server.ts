@@ -1,9 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { BadRequestError } from "../core/errors.js";
-import { type AdminCredentials, authenticate } from "./auth.js";
-import { sendError } from "./errors.js";
+import { type AdminCredentials, authenticate, type Principal, type TenantCredentialLookup } from "./auth.js";
+import { AdminError, sendError } from "./errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
-import { type AdminRoute, RawResponse } from "./route.js";
+import { type AdminRoute, type JsonProtocol, RawResponse } from "./route.js";
 
 export interface AdminServerOptions {
   routes: AdminRoute[];
@@ -13,6 +13,10 @@ export interface AdminServerOptions {
   logger?: boolean;
   /** Runs before every authenticated operation (the server commits pending usage counts). */
   beforeHandle?: () => Promise<void>;
+  /** Tenant credentials: tenants may call the JSON protocol services only. */
+  tenants?: TenantCredentialLookup;
+  /** AWS JSON protocol services served at `POST /` by X-Amz-Target (EventBridge). */
+  jsonProtocols?: JsonProtocol[];
 }
 
 /** Paths served without authentication. */
@@ -34,11 +38,59 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
     ),
   );
 
+  const principals = new WeakMap<FastifyRequest, Principal>();
   app.addHook("preHandler", async (request) => {
     const path = request.url.split("?")[0] ?? "/";
     if (PUBLIC_PATHS.has(path)) return;
-    await authenticate(request.raw, bodyOf(request), options.credentials);
+    const principal = await authenticate(
+      request.raw,
+      bodyOf(request),
+      options.credentials,
+      Date.now(),
+      options.tenants,
+    );
+    // Tenant credentials reach the event bus (POST / by X-Amz-Target) and nothing else.
+    if (principal.kind === "tenant" && !(request.method === "POST" && path === "/")) {
+      throw new AdminError(
+        403,
+        "AccessDeniedException",
+        `User: arn:aws:iam::${principal.accountId}:root is not authorized to perform ${request.method} ${path}: tenant credentials reach the event bus only`,
+      );
+    }
+    principals.set(request, principal);
     await options.beforeHandle?.();
+  });
+
+  const protocols = new Map((options.jsonProtocols ?? []).map((p) => [p.prefix, p]));
+  app.post("/", async (request, reply) => {
+    const target = String(request.headers["x-amz-target"] ?? "");
+    const cut = target.lastIndexOf(".");
+    const protocol = protocols.get(target.slice(0, cut));
+    if (cut < 0 || !protocol) {
+      throw new AdminError(400, "UnknownOperationException", `Unknown operation: X-Amz-Target '${target}'`);
+    }
+    const raw = bodyOf(request);
+    let body: unknown = {};
+    if (raw.length) {
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch (error) {
+        throw new AdminError(
+          400,
+          "SerializationException",
+          `Invalid JSON in request body: ${(error as Error).message}`,
+        );
+      }
+    }
+    const result = await protocol.handle(
+      target.slice(cut + 1),
+      body,
+      principals.get(request) ?? { kind: "operator" },
+    );
+    return reply
+      .status(200)
+      .type("application/x-amz-json-1.1")
+      .send(JSON.stringify(result ?? {}));
   });
 
   app.get("/health", async () => ({ status: "ok" }));

@@ -4,12 +4,19 @@
  */
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { type AdminCredentials, type AdminServices, adminRoutes, createAdminServer } from "../admin/index.js";
+import {
+  type AdminCredentials,
+  type AdminServices,
+  adminRoutes,
+  createAdminServer,
+  eventBridgeProtocol,
+} from "../admin/index.js";
 import { DeploymentService, DomainNameService, RestApiService, StageService } from "../apis/index.js";
 import { Billing } from "../billing/index.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { SecretBox } from "../core/secrets.js";
 import { type CounterEngine, InProcessEngine, RedisEngine, ResilientEngine } from "../counters/index.js";
+import { Events, type EventsSettings, eventsSettings } from "../events/index.js";
 import { AccessLog, type RunningGateway, startGateway } from "../gateway/index.js";
 import {
   MeteringJobs,
@@ -51,6 +58,8 @@ export interface Tollgate {
 export interface StartOptions {
   clock?: Clock;
   logger?: boolean;
+  /** Event bus settings over those of the environment (tests shorten retry intervals). */
+  events?: Partial<EventsSettings>;
 }
 
 export async function startTollgate(settings: Settings, options: StartOptions = {}): Promise<Tollgate> {
@@ -73,6 +82,7 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     metering,
     usageAlerts: new UsageAlertService(store, clock),
     billing: new Billing(store, clock, metering),
+    events: new Events(store, clock, box, { ...eventsSettings(process.env), ...options.events }),
   };
 
   // Replays what a crashed process journaled before anything reads usage.
@@ -83,6 +93,8 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     logger: options.logger,
     // Admin reads of usage (get-usage, invoices, reconciliation) see every request answered so far.
     beforeHandle: () => ledger.commit().catch(() => {}),
+    tenants: services.events.accounts,
+    jsonProtocols: [eventBridgeProtocol(services.events)],
   });
   await admin.listen({ host: settings.host, port: settings.adminPort });
   const { port } = admin.server.address() as AddressInfo;

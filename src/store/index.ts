@@ -21,6 +21,7 @@ import * as initial from "./migrations/001-initial.js";
 import * as usage from "./migrations/002-usage.js";
 import * as metering from "./migrations/003-metering.js";
 import * as billing from "./migrations/004-billing.js";
+import * as events from "./migrations/005-events.js";
 import type { Database } from "./schema.js";
 
 export type { Database } from "./schema.js";
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "002-usage": usage,
   "003-metering": metering,
   "004-billing": billing,
+  "005-events": events,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

@@ -332,3 +332,219 @@ export interface Database {
   subscriptions: SubscriptionsTable;
   invoices: InvoicesTable;
 }
+
+/** A tenant's EventBridge account id (12 digits), assigned on first use. */
+export interface EventAccountsTable {
+  tenant_id: string;
+  account_id: string;
+  created_at: EpochMs;
+}
+
+/** A tenant's admin credentials: a SigV4 key pair (secret sealed) and a bearer token (hashed). */
+export interface TenantCredentialsTable {
+  access_key_id: string;
+  tenant_id: string;
+  secret_sealed: string;
+  token_hash: string;
+  description: string | null;
+  created_at: EpochMs;
+}
+
+/** One row (`id` 1): bumped by every change the rule matchers depend on. */
+export interface EventConfigTable {
+  id: number;
+  revision: number;
+}
+
+export interface EventBusesTable {
+  account: string;
+  name: string;
+  description: string | null;
+  /** The partner event source a partner bus receives from. */
+  event_source_name: string | null;
+  /** `{ KmsKeyIdentifier, DeadLetterConfig, Policy }`, as given. */
+  attributes: Json;
+  tags: Json;
+  /** The event_config revision of the bus's last change. */
+  revision: number;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+export interface EventRulesTable {
+  account: string;
+  bus_name: string;
+  name: string;
+  event_pattern: string | null;
+  schedule_expression: string | null;
+  /** ENABLED, DISABLED or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS. */
+  state: string;
+  description: string | null;
+  role_arn: string | null;
+  /** Set on rules Tollgate manages (an archive's rule). */
+  managed_by: string | null;
+  tags: Json;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+export interface EventTargetsTable {
+  account: string;
+  bus_name: string;
+  rule_name: string;
+  id: string;
+  arn: string;
+  /** The Target shape as PutTargets received it (Input, InputTransformer, RetryPolicy, ...). */
+  definition: Json;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** A partner event source: created by the provider for a tenant's account. */
+export interface EventSourcesTable {
+  name: string;
+  account: string;
+  /** PENDING, ACTIVE or DELETED. */
+  state: string;
+  created_by: string;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** An accepted event, in EventBridge's envelope. */
+export interface EventsTable {
+  /** The event's id, or a key of its own for a replayed or forwarded copy. */
+  id: string;
+  account: string;
+  bus_name: string;
+  event: Json;
+  received_at: EpochMs;
+}
+
+/** One event on its way to one target: the delivery queue and, once done, the delivery log. */
+export interface EventDeliveriesTable {
+  id: string;
+  account: string;
+  bus_name: string;
+  rule_name: string;
+  target_id: string;
+  /** The `events` row (its key, which is the event id except for copies). */
+  event_id: string;
+  destination: string;
+  /** PENDING, DELIVERED or FAILED. */
+  status: string;
+  attempts: number;
+  next_attempt_at: EpochMs;
+  claim: string | null;
+  enqueued_at: EpochMs;
+  last_status: number | null;
+  last_error: string | null;
+  replay_name: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** One attempt of a delivery. */
+export interface EventDeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  account: string;
+  attempt: number;
+  /** SUCCEEDED, RETRYING or FAILED. */
+  outcome: string;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  created_at: EpochMs;
+}
+
+export interface EventArchivesTable {
+  account: string;
+  name: string;
+  bus_name: string;
+  description: string | null;
+  event_pattern: string | null;
+  /** 0 keeps events indefinitely. */
+  retention_days: number;
+  state: string;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+export interface EventArchiveEventsTable {
+  account: string;
+  archive_name: string;
+  event_id: string;
+  event_time: EpochMs;
+  event: Json;
+  size_bytes: number;
+  archived_at: EpochMs;
+}
+
+export interface EventReplaysTable {
+  account: string;
+  name: string;
+  archive_name: string;
+  description: string | null;
+  /** `{ Arn, FilterArns, TargetId? }`. */
+  destination: Json;
+  /** STARTING, RUNNING, CANCELLING, COMPLETED, CANCELLED or FAILED. */
+  state: string;
+  state_reason: string | null;
+  event_start: EpochMs;
+  event_end: EpochMs;
+  cursor_time: EpochMs | null;
+  cursor_id: string | null;
+  last_replayed_at: EpochMs | null;
+  started_at: EpochMs;
+  ended_at: EpochMs | null;
+}
+
+export interface EventConnectionsTable {
+  account: string;
+  name: string;
+  uuid: string;
+  description: string | null;
+  authorization_type: string;
+  auth_parameters: Json;
+  secrets_sealed: string;
+  state: string;
+  state_reason: string | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+  authorized_at: EpochMs | null;
+}
+
+export interface EventApiDestinationsTable {
+  account: string;
+  name: string;
+  uuid: string;
+  description: string | null;
+  connection_name: string | null;
+  endpoint: string;
+  http_method: string;
+  rate_limit: number;
+  state: string;
+  signing_secrets: Json;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** The event bus tables (migration 005), merged into `Database`. */
+export interface Database {
+  event_accounts: EventAccountsTable;
+  tenant_credentials: TenantCredentialsTable;
+  event_config: EventConfigTable;
+  event_buses: EventBusesTable;
+  event_rules: EventRulesTable;
+  event_targets: EventTargetsTable;
+  event_sources: EventSourcesTable;
+  events: EventsTable;
+  event_deliveries: EventDeliveriesTable;
+  event_delivery_attempts: EventDeliveryAttemptsTable;
+  event_archives: EventArchivesTable;
+  event_archive_events: EventArchiveEventsTable;
+  event_replays: EventReplaysTable;
+  event_connections: EventConnectionsTable;
+  event_api_destinations: EventApiDestinationsTable;
+}

@@ -1,0 +1,104 @@
+/**
+ * Events: the event bus, with Amazon EventBridge's resources and semantics. It owns accounts
+ * (each tenant is one, with its own credentials), buses, rules and targets, partner event
+ * sources, ingestion (PutEvents, PutPartnerEvents) with routing through compiled rule
+ * matchers, durable delivery with retries, signatures, dead letters and a delivery log,
+ * archives and replays, connections and API destinations, and the platform events Tollgate
+ * itself publishes. The pattern language is in `./pattern`.
+ */
+import type { Clock } from "../core/clock.js";
+import type { SecretBox } from "../core/secrets.js";
+import type { Store } from "../store/index.js";
+import { AccountService } from "./accounts.js";
+import type { Scope } from "./arns.js";
+import { EventBusService } from "./buses.js";
+import { Ingest } from "./ingest.js";
+import { testEventPattern } from "./pattern/index.js";
+import { Router } from "./router.js";
+import { RuleService } from "./rules.js";
+import type { EventsSettings } from "./settings.js";
+import { EventSourceService } from "./sources.js";
+import type { Target } from "./targets.js";
+
+export type { CredentialsSummary, IssuedCredentials, TenantIdentity } from "./accounts.js";
+export { busNameOf, type Scope } from "./arns.js";
+export type { CreateEventBusInput, EventBus } from "./buses.js";
+export { EventsError, type EventsErrorCode } from "./errors.js";
+export type { BusEvent, PutEventsEntry, PutEventsResult } from "./ingest.js";
+export { InvalidEventError, InvalidEventPatternError } from "./pattern/index.js";
+export type { PutRuleInput, Rule, RuleState } from "./rules.js";
+export { type EventsSettings, eventsSettings } from "./settings.js";
+export type { EventSource } from "./sources.js";
+export type { Target } from "./targets.js";
+
+/** Who is calling: the provider's operator, or a tenant (whose account is its own). */
+export type Caller = { kind: "operator" } | { kind: "tenant"; tenantId: string; accountId?: string };
+
+/**
+ * The event bus's services, built once per process.
+ *
+ * @example
+ *   const scope = await events.scopeOf({ kind: "tenant", tenantId });
+ *   await events.rules.put(scope, { Name: "orders", EventPattern: '{"source":["shop"]}' });
+ */
+export class Events {
+  readonly accounts: AccountService;
+  readonly buses: EventBusService;
+  readonly rules: RuleService;
+  readonly sources: EventSourceService;
+  readonly ingest: Ingest;
+  readonly router: Router;
+  private readonly wakers = new Set<() => void>();
+
+  constructor(
+    readonly store: Store,
+    readonly clock: Clock,
+    box: SecretBox,
+    readonly settings: EventsSettings,
+  ) {
+    this.accounts = new AccountService(store, clock, box, settings.providerAccountId);
+    this.router = new Router(store, settings.region);
+    const changed = (account: string, bus: string) => this.router.invalidate(account, bus);
+    this.buses = new EventBusService(store, clock, changed);
+    this.rules = new RuleService(store, clock, this.buses, changed);
+    this.sources = new EventSourceService(
+      store,
+      clock,
+      settings.region,
+      settings.partnerName,
+      async (account) => (await this.accounts.tenantOf(account)) !== undefined,
+    );
+    this.ingest = new Ingest(store, clock, this.router, {
+      region: settings.region,
+      maxRequestBytes: settings.maxRequestBytes,
+      onEnqueued: () => {
+        for (const wake of this.wakers) wake();
+      },
+      ensureDefault: (account) => this.buses.ensureDefault(account),
+    });
+  }
+
+  /** The scope (account and region) a caller's requests act in. */
+  async scopeOf(caller: Caller): Promise<Scope> {
+    if (caller.kind === "operator")
+      return { account: this.settings.providerAccountId, region: this.settings.region };
+    const account = caller.accountId ?? (await this.accounts.accountOf(caller.tenantId));
+    return { account, region: this.settings.region };
+  }
+
+  /** PutTargets, with the targets' API destinations checked to exist in the caller's account. */
+  putTargets(scope: Scope, input: { Rule: string; EventBusName?: string; Targets: Target[] }) {
+    return this.rules.putTargets(scope, input);
+  }
+
+  /** TestEventPattern: whether the event (JSON text) matches the pattern (JSON text). */
+  testEventPattern(pattern: string, event: string): boolean {
+    return testEventPattern(pattern, event);
+  }
+
+  /** Registers a function called whenever deliveries were enqueued (the delivery worker's wake-up). */
+  onEnqueued(wake: () => void): () => void {
+    this.wakers.add(wake);
+    return () => this.wakers.delete(wake);
+  }
+}
