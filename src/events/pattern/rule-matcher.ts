@@ -1,0 +1,528 @@
+import { foldKey, foldUnit, isIndexable } from "./case-folding.js";
+import { comparableKey } from "./comparable-number.js";
+import { CompiledPattern, type EventPattern } from "./event-pattern.js";
+import { ipKey, looksLikeIp } from "./ip-address.js";
+import { PathTrie, type ValueVisitor } from "./path-trie.js";
+import { parsePattern } from "./pattern-compiler.js";
+import { type EventValue, type ValueMatcher, valuePredicate } from "./value-matcher.js";
+import { matchWildcard, type Wildcard } from "./wildcard.js";
+
+/**
+ * Many rules compiled into one index. Every field path any rule names is a field with value
+ * indexes (hash maps for exact strings, numbers, literals and IP addresses; character tries for
+ * prefixes, suffixes, case-insensitive values and the literal start of wildcards; short lists for
+ * ranges and anything-but). Matching walks the event once along the known paths; each value looks
+ * up the conditions it satisfies, and a branch matches when all its conditions were satisfied
+ * (candidate counting) and no exists:false condition was contradicted. The work grows with the
+ * event's values and the matches found, not with the number of rules.
+ */
+
+class RuleState<Id> {
+  stamp = 0;
+  readonly branches: BranchState<Id>[] = [];
+  readonly conds: CondState<Id>[] = [];
+  constructor(readonly id: Id) {}
+}
+
+class BranchState<Id> {
+  /** conditions without exists:false; all must be satisfied */
+  required = 0;
+  count = 0;
+  stamp = 0;
+  veto = 0;
+  constructor(readonly rule: RuleState<Id>) {}
+}
+
+class CondState<Id> {
+  stamp = 0;
+  constructor(
+    readonly branch: BranchState<Id>,
+    readonly field: FieldIndex<Id>,
+    /** false for a condition with exists:false (it holds while the field is absent) */
+    readonly positive: boolean,
+  ) {}
+}
+
+/** Something a value is checked against directly (no index applies). */
+interface Check<Id> {
+  readonly cond: CondState<Id>;
+  readonly test: (v: EventValue) => boolean;
+}
+
+interface WildcardEntry<Id> {
+  readonly cond: CondState<Id>;
+  readonly wildcard: Wildcard;
+}
+
+interface FoldedEntry<Id> {
+  readonly cond: CondState<Id>;
+  readonly test: (v: EventValue) => boolean;
+}
+
+/** A trie over UTF-16 code units; entries live at the node their key ends at. */
+class CharNode<E> {
+  next: Map<number, CharNode<E>> | null = null;
+  entries: E[] | null = null;
+  /** entries that also require the value to end here (equals-ignore-case) */
+  exact: E[] | null = null;
+}
+
+function trieInsert<E>(root: CharNode<E>, key: string, reverse: boolean, entry: E, exact: boolean): void {
+  let node = root;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(reverse ? key.length - 1 - i : i);
+    if (node.next === null) node.next = new Map();
+    let child = node.next.get(code);
+    if (child === undefined) {
+      child = new CharNode<E>();
+      node.next.set(code, child);
+    }
+    node = child;
+  }
+  if (exact) {
+    if (node.exact === null) node.exact = [];
+    node.exact.push(entry);
+  } else {
+    if (node.entries === null) node.entries = [];
+    node.entries.push(entry);
+  }
+}
+
+/** Removes every entry `drop` selects under `key`, pruning empty nodes. */
+function trieRemove<E>(root: CharNode<E>, key: string, reverse: boolean, drop: (e: E) => boolean): void {
+  const path: CharNode<E>[] = [root];
+  let node = root;
+  for (let i = 0; i < key.length; i++) {
+    const child = node.next?.get(key.charCodeAt(reverse ? key.length - 1 - i : i));
+    if (child === undefined) return;
+    node = child;
+    path.push(node);
+  }
+  if (node.entries !== null) {
+    node.entries = node.entries.filter((e) => !drop(e));
+    if (node.entries.length === 0) node.entries = null;
+  }
+  if (node.exact !== null) {
+    node.exact = node.exact.filter((e) => !drop(e));
+    if (node.exact.length === 0) node.exact = null;
+  }
+  for (let i = path.length - 1; i > 0; i--) {
+    const n = path[i]!;
+    if (n.entries !== null || n.exact !== null || n.next !== null) break;
+    const parent = path[i - 1]!;
+    parent.next!.delete(key.charCodeAt(reverse ? key.length - i : i - 1));
+    if (parent.next!.size === 0) parent.next = null;
+  }
+}
+
+function pushTo<K, E>(map: Map<K, E[]>, key: K, entry: E): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [entry]);
+  else list.push(entry);
+}
+
+function removeFrom<K, E>(map: Map<K, E[]>, key: K, drop: (e: E) => boolean): void {
+  const list = map.get(key);
+  if (list === undefined) return;
+  const kept = list.filter((e) => !drop(e));
+  if (kept.length === 0) map.delete(key);
+  else map.set(key, kept);
+}
+
+/** The value indexes of one field path. */
+class FieldIndex<Id> {
+  /** conditions using this field */
+  refs = 0;
+  /** match() call that saw a value here */
+  stamp = 0;
+  readonly strings = new Map<string, CondState<Id>[]>();
+  readonly ips = new Map<string, CondState<Id>[]>();
+  readonly numbers = new Map<number, CondState<Id>[]>();
+  /** exact numbers outside the comparable range, by value */
+  readonly rawNumbers = new Map<number, CondState<Id>[]>();
+  trues: CondState<Id>[] = [];
+  falses: CondState<Id>[] = [];
+  nulls: CondState<Id>[] = [];
+  /** exists:true */
+  any: CondState<Id>[] = [];
+  /** conditions with exists:false, contradicted when the field has a value they reject */
+  absent: CondState<Id>[] = [];
+  readonly prefixes = new CharNode<CondState<Id>>();
+  readonly suffixes = new CharNode<CondState<Id>>();
+  /** wildcards, by their literal text before the first star */
+  readonly wildcards = new CharNode<WildcardEntry<Id>>();
+  /** equals-ignore-case (exact) and prefix-ignore-case, by folded text */
+  readonly folded = new CharNode<FoldedEntry<Id>>();
+  readonly foldedSuffixes = new CharNode<FoldedEntry<Id>>();
+  /** per-value checks: ranges, anything-but, CIDR, case-insensitive texts no index covers */
+  numberChecks: Check<Id>[] = [];
+  stringChecks: Check<Id>[] = [];
+  otherChecks: Check<Id>[] = [];
+  /** some entry needs the value's IP form */
+  ipChecks: Check<Id>[] = [];
+  hasFolded = false;
+
+  constructor(
+    readonly path: string,
+    readonly slot: number,
+  ) {}
+
+  insert(m: ValueMatcher, cond: CondState<Id>): void {
+    switch (m.kind) {
+      case "string":
+        pushTo(this.strings, m.value, cond);
+        return;
+      case "ip":
+        pushTo(this.ips, m.key, cond);
+        return;
+      case "number":
+        if (Number.isNaN(m.key)) pushTo(this.rawNumbers, m.value, cond);
+        else pushTo(this.numbers, m.key, cond);
+        return;
+      case "literal":
+        if (m.value === true) this.trues.push(cond);
+        else if (m.value === false) this.falses.push(cond);
+        else this.nulls.push(cond);
+        return;
+      case "prefix":
+        trieInsert(this.prefixes, m.value, false, cond, false);
+        return;
+      case "suffix":
+        trieInsert(this.suffixes, m.value, true, cond, false);
+        return;
+      case "wildcard":
+        trieInsert(this.wildcards, m.wildcard.pieces[0]!, false, { cond, wildcard: m.wildcard }, false);
+        return;
+      case "equals-ignore-case":
+      case "prefix-ignore-case":
+      case "suffix-ignore-case": {
+        const test = valuePredicate(m);
+        if (!isIndexable(m.value)) {
+          this.stringChecks.push({ cond, test });
+          return;
+        }
+        const entry = { cond, test };
+        this.hasFolded = true;
+        if (m.kind === "suffix-ignore-case")
+          trieInsert(this.foldedSuffixes, foldKey(m.value), true, entry, false);
+        else trieInsert(this.folded, foldKey(m.value), false, entry, m.kind === "equals-ignore-case");
+        return;
+      }
+      case "numeric":
+        this.numberChecks.push({ cond, test: valuePredicate(m) });
+        return;
+      case "cidr":
+        this.ipChecks.push({ cond, test: valuePredicate(m) });
+        return;
+      case "anything-but":
+      case "anything-but-prefix":
+      case "anything-but-suffix":
+      case "anything-but-ignore-case":
+      case "anything-but-wildcard": {
+        // anything-but holds for (almost) every value, so checking each is output-bound work.
+        const check = { cond, test: valuePredicate(m) };
+        this.numberChecks.push(check);
+        this.stringChecks.push(check);
+        this.otherChecks.push(check);
+        return;
+      }
+      case "exists":
+        if (m.value) this.any.push(cond);
+        return;
+    }
+  }
+
+  remove(m: ValueMatcher, cond: CondState<Id>): void {
+    const same = (c: CondState<Id>): boolean => c === cond;
+    const sameEntry = (e: { cond: CondState<Id> }): boolean => e.cond === cond;
+    switch (m.kind) {
+      case "string":
+        removeFrom(this.strings, m.value, same);
+        return;
+      case "ip":
+        removeFrom(this.ips, m.key, same);
+        return;
+      case "number":
+        if (Number.isNaN(m.key)) removeFrom(this.rawNumbers, m.value, same);
+        else removeFrom(this.numbers, m.key, same);
+        return;
+      case "literal":
+        if (m.value === true) this.trues = this.trues.filter((c) => c !== cond);
+        else if (m.value === false) this.falses = this.falses.filter((c) => c !== cond);
+        else this.nulls = this.nulls.filter((c) => c !== cond);
+        return;
+      case "prefix":
+        trieRemove(this.prefixes, m.value, false, same);
+        return;
+      case "suffix":
+        trieRemove(this.suffixes, m.value, true, same);
+        return;
+      case "wildcard":
+        trieRemove(this.wildcards, m.wildcard.pieces[0]!, false, sameEntry);
+        return;
+      case "equals-ignore-case":
+      case "prefix-ignore-case":
+      case "suffix-ignore-case":
+        if (!isIndexable(m.value)) {
+          this.stringChecks = this.stringChecks.filter(sameEntryNot(cond));
+        } else if (m.kind === "suffix-ignore-case") {
+          trieRemove(this.foldedSuffixes, foldKey(m.value), true, sameEntry);
+        } else {
+          trieRemove(this.folded, foldKey(m.value), false, sameEntry);
+        }
+        return;
+      case "numeric":
+        this.numberChecks = this.numberChecks.filter(sameEntryNot(cond));
+        return;
+      case "cidr":
+        this.ipChecks = this.ipChecks.filter(sameEntryNot(cond));
+        return;
+      case "anything-but":
+      case "anything-but-prefix":
+      case "anything-but-suffix":
+      case "anything-but-ignore-case":
+      case "anything-but-wildcard":
+        this.numberChecks = this.numberChecks.filter(sameEntryNot(cond));
+        this.stringChecks = this.stringChecks.filter(sameEntryNot(cond));
+        this.otherChecks = this.otherChecks.filter(sameEntryNot(cond));
+        return;
+      case "exists":
+        if (m.value) this.any = this.any.filter((c) => c !== cond);
+        return;
+    }
+  }
+}
+
+function sameEntryNot<Id>(cond: CondState<Id>): (e: { cond: CondState<Id> }) => boolean {
+  return (e) => e.cond !== cond;
+}
+
+/** Many rules compiled together: match(event) returns the ids of every rule whose pattern matches. add/remove are incremental. */
+export class RuleMatcher<Id> implements ValueVisitor {
+  private readonly rules = new Map<Id, { state: RuleState<Id>; pattern: CompiledPattern }>();
+  private readonly trie = new PathTrie();
+  private readonly fields = new Map<string, FieldIndex<Id>>();
+  private readonly fieldSlots: (FieldIndex<Id> | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
+  /** branches whose conditions all allow absence: checked on every event */
+  private zeroRequired: BranchState<Id>[] = [];
+  private epoch = 0;
+  // per-match scratch, reused
+  private readonly completed: BranchState<Id>[] = [];
+  private readonly touched: FieldIndex<Id>[] = [];
+
+  /** Number of rules. */
+  get size(): number {
+    return this.rules.size;
+  }
+
+  /** Adds a rule (replacing one with the same id). */
+  add(id: Id, pattern: EventPattern): void {
+    if (this.rules.has(id)) this.remove(id);
+    const compiled =
+      pattern instanceof CompiledPattern
+        ? pattern
+        : new CompiledPattern(pattern.text, parsePattern(pattern.text));
+    const rule = new RuleState(id);
+    for (const branch of compiled.parsed.branches) {
+      const b = new BranchState(rule);
+      for (const [path, matchers] of branch) {
+        const field = this.fieldFor(path);
+        field.refs++;
+        const positive = !matchers.some((m) => m.kind === "exists" && !m.value);
+        const cond = new CondState(b, field, positive);
+        if (positive) b.required++;
+        else field.absent.push(cond);
+        for (const m of matchers) field.insert(m, cond);
+        rule.conds.push(cond);
+      }
+      if (b.required === 0) this.zeroRequired.push(b);
+      rule.branches.push(b);
+    }
+    this.rules.set(id, { state: rule, pattern: compiled });
+  }
+
+  /** Removes a rule; unknown ids are ignored. */
+  remove(id: Id): void {
+    const entry = this.rules.get(id);
+    if (entry === undefined) return;
+    this.rules.delete(id);
+    const { state, pattern } = entry;
+    let i = 0;
+    for (const branch of pattern.parsed.branches) {
+      for (const [, matchers] of branch) {
+        const cond = state.conds[i++]!;
+        const field = cond.field;
+        for (const m of matchers) field.remove(m, cond);
+        if (!cond.positive) field.absent = field.absent.filter((c) => c !== cond);
+        if (--field.refs === 0) this.dropField(field);
+      }
+    }
+    if (state.branches.some((b) => b.required === 0)) {
+      this.zeroRequired = this.zeroRequired.filter((b) => b.rule !== state);
+    }
+  }
+
+  /** The ids of every rule whose pattern matches the event (a parsed JSON object), each once. */
+  match(event: unknown): Id[] {
+    const epoch = ++this.epoch;
+    this.completed.length = 0;
+    this.touched.length = 0;
+    this.trie.walk(event, this);
+    for (const field of this.touched) {
+      for (const c of field.absent) if (c.stamp !== epoch) c.branch.veto = epoch;
+    }
+    const out: Id[] = [];
+    for (const b of this.completed) this.emit(b, epoch, out);
+    for (const b of this.zeroRequired) this.emit(b, epoch, out);
+    return out;
+  }
+
+  private emit(b: BranchState<Id>, epoch: number, out: Id[]): void {
+    if (b.veto === epoch || b.rule.stamp === epoch) return;
+    b.rule.stamp = epoch;
+    out.push(b.rule.id);
+  }
+
+  private fieldFor(path: string): FieldIndex<Id> {
+    let field = this.fields.get(path);
+    if (field === undefined) {
+      const slot = this.freeSlots.pop() ?? this.fieldSlots.length;
+      field = new FieldIndex<Id>(path, slot);
+      this.fields.set(path, field);
+      this.fieldSlots[slot] = field;
+      this.trie.add(path).field = slot;
+    }
+    return field;
+  }
+
+  private dropField(field: FieldIndex<Id>): void {
+    this.fields.delete(field.path);
+    this.fieldSlots[field.slot] = undefined;
+    this.freeSlots.push(field.slot);
+    const node = this.findNode(field.path);
+    if (node !== undefined) node.field = -1;
+    this.trie.remove(field.path);
+  }
+
+  private findNode(path: string) {
+    let node = this.trie.root;
+    for (const seg of path.split(".")) {
+      const next = node.children?.get(seg);
+      if (next === undefined) return undefined;
+      node = next;
+    }
+    return node;
+  }
+
+  private hit(cond: CondState<Id>): void {
+    const epoch = this.epoch;
+    if (cond.stamp === epoch) return;
+    cond.stamp = epoch;
+    if (!cond.positive) return;
+    const b = cond.branch;
+    if (b.stamp !== epoch) {
+      b.stamp = epoch;
+      b.count = 0;
+    }
+    if (++b.count === b.required) this.completed.push(b);
+  }
+
+  private hitAll(conds: readonly CondState<Id>[] | undefined | null): void {
+    if (conds == null) return;
+    for (let i = 0; i < conds.length; i++) this.hit(conds[i]!);
+  }
+
+  private runChecks(checks: readonly Check<Id>[], v: EventValue): void {
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i]!;
+      if (c.cond.stamp !== this.epoch && c.test(v)) this.hit(c.cond);
+    }
+  }
+
+  /** @internal trie walk callback: one value at a field */
+  visit(slot: number, v: EventValue): void {
+    const f = this.fieldSlots[slot]!;
+    if (f.stamp !== this.epoch) {
+      f.stamp = this.epoch;
+      this.touched.push(f);
+    }
+    this.hitAll(f.any);
+    if (typeof v === "string") this.visitString(f, v);
+    else if (typeof v === "number") this.visitNumber(f, v);
+    else {
+      this.hitAll(v === true ? f.trues : v === false ? f.falses : f.nulls);
+      if (f.otherChecks.length > 0) this.runChecks(f.otherChecks, v);
+    }
+  }
+
+  private visitNumber(f: FieldIndex<Id>, v: number): void {
+    const key = comparableKey(v);
+    if (Number.isNaN(key)) {
+      if (f.rawNumbers.size > 0) this.hitAll(f.rawNumbers.get(v));
+    } else if (f.numbers.size > 0) {
+      this.hitAll(f.numbers.get(key));
+    }
+    if (f.numberChecks.length > 0) this.runChecks(f.numberChecks, v);
+  }
+
+  private visitString(f: FieldIndex<Id>, v: string): void {
+    if (f.strings.size > 0) this.hitAll(f.strings.get(v));
+    if ((f.ips.size > 0 || f.ipChecks.length > 0) && looksLikeIp(v)) {
+      const key = ipKey(v);
+      if (key !== null) {
+        this.hitAll(f.ips.get(key));
+        this.runChecks(f.ipChecks, v);
+      }
+    }
+    // prefixes: every node on the value's path through the trie
+    let node: CharNode<CondState<Id>> | undefined = f.prefixes;
+    for (let i = 0; node !== undefined; i++) {
+      this.hitAll(node.entries);
+      if (i === v.length || node.next === null) break;
+      node = node.next.get(v.charCodeAt(i));
+    }
+    node = f.suffixes;
+    for (let i = v.length - 1; node !== undefined; i--) {
+      this.hitAll(node.entries);
+      if (i < 0 || node.next === null) break;
+      node = node.next.get(v.charCodeAt(i));
+    }
+    let wild: CharNode<WildcardEntry<Id>> | undefined = f.wildcards;
+    for (let i = 0; wild !== undefined; i++) {
+      const entries = wild.entries;
+      if (entries !== null) {
+        for (const e of entries)
+          if (e.cond.stamp !== this.epoch && matchWildcard(e.wildcard, v)) this.hit(e.cond);
+      }
+      if (i === v.length || wild.next === null) break;
+      wild = wild.next.get(v.charCodeAt(i));
+    }
+    if (f.hasFolded) this.visitFolded(f, v);
+    if (f.stringChecks.length > 0) this.runChecks(f.stringChecks, v);
+  }
+
+  /** Case-insensitive candidates from the folded tries, confirmed by the exact rule. */
+  private visitFolded(f: FieldIndex<Id>, v: string): void {
+    let node: CharNode<FoldedEntry<Id>> | undefined = f.folded;
+    for (let i = 0; node !== undefined; i++) {
+      if (node.entries !== null) this.confirm(node.entries, v);
+      if (i === v.length) {
+        if (node.exact !== null) this.confirm(node.exact, v);
+        break;
+      }
+      if (node.next === null) break;
+      node = node.next.get(foldUnit(v.charCodeAt(i)));
+    }
+    node = f.foldedSuffixes;
+    for (let i = v.length - 1; node !== undefined; i--) {
+      if (node.entries !== null) this.confirm(node.entries, v);
+      if (i < 0 || node.next === null) break;
+      node = node.next.get(foldUnit(v.charCodeAt(i)));
+    }
+  }
+
+  private confirm(entries: readonly FoldedEntry<Id>[], v: string): void {
+    for (const e of entries) if (e.cond.stamp !== this.epoch && e.test(v)) this.hit(e.cond);
+  }
+}
