@@ -100,7 +100,7 @@ export class Ingest {
     const results: PutEventsResultEntry[] = [];
     const accepted: Array<{ index: number; bus: string; event: BusEvent }> = [];
     for (const entry of entries) {
-      const problem = entryProblem(entry);
+      const problem = entryProblem(entry) ?? reservedSource(entry);
       if (problem) {
         results.push(problem);
         continue;
@@ -326,7 +326,16 @@ function checkEntries(entries: PutEventsEntry[], max: number): void {
   }
 }
 
-/** The per-entry refusals of PutEvents, with AWS's codes and messages. */
+/** Sources starting with `aws.` are AWS's (and partners'): PutEvents refuses them. */
+function reservedSource(entry: PutEventsEntry): PutEventsResultEntry | undefined {
+  if (!entry.Source?.startsWith("aws.")) return undefined;
+  return {
+    ErrorCode: "NotAuthorizedForSourceException",
+    ErrorMessage: `Not authorized for the source: ${entry.Source} (sources starting with 'aws.' are reserved).`,
+  };
+}
+
+/** The per-entry refusals of PutEvents and PutPartnerEvents, with AWS's codes and messages. */
 function entryProblem(entry: PutEventsEntry): PutEventsResultEntry | undefined {
   if (!entry.Source) {
     return {
@@ -344,12 +353,6 @@ function entryProblem(entry: PutEventsEntry): PutEventsResultEntry | undefined {
     return {
       ErrorCode: "InvalidArgument",
       ErrorMessage: "Parameter Detail is not valid. Reason: Detail is a required argument.",
-    };
-  }
-  if (entry.Source.startsWith("aws.")) {
-    return {
-      ErrorCode: "NotAuthorizedForSourceException",
-      ErrorMessage: `Not authorized for the source: ${entry.Source} (sources starting with 'aws.' are reserved).`,
     };
   }
   let detail: unknown;
