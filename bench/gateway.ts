@@ -132,7 +132,15 @@ async function tollgate(name: string, port: number, env: NodeJS.ProcessEnv): Pro
   const child = pinned(
     SUT_CORE,
     process.execPath,
-    ["dist/cli/main.js", "serve", "--data-dir", dataDir, "--no-quickstart"],
+    // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles Tollgate under the load.
+    [
+      ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+      "dist/cli/main.js",
+      "serve",
+      "--data-dir",
+      dataDir,
+      "--no-quickstart",
+    ],
     {
       TOLLGATE_GATEWAY_PORT: String(port),
       TOLLGATE_ADMIN_PORT: String(adminPort),
@@ -142,6 +150,8 @@ async function tollgate(name: string, port: number, env: NodeJS.ProcessEnv): Pro
       TOLLGATE_ACCOUNT_RATE_LIMIT: "10000000",
       TOLLGATE_ACCOUNT_BURST_LIMIT: "10000000",
       ...env,
+      // BENCH_TOLLGATE_ENV='{"TOLLGATE_ACCESS_LOG":"off"}' measures what one feature costs.
+      ...(process.env.BENCH_TOLLGATE_ENV ? JSON.parse(process.env.BENCH_TOLLGATE_ENV) : {}),
     },
   );
   const admin = `http://127.0.0.1:${adminPort}`;
@@ -266,6 +276,15 @@ function measure(system: System): Sample {
   };
 }
 
+const SYSTEM_NAMES = [
+  "upstream direct",
+  "nginx",
+  "undici",
+  "fast-gateway",
+  "Tollgate embedded",
+  "Tollgate on Redis",
+];
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(...xs)) / median(xs) : 0);
 
@@ -298,9 +317,12 @@ async function main(): Promise<void> {
     () => tollgate("Tollgate embedded", 9400, {}),
     () => tollgate("Tollgate on Redis", 9500, { TOLLGATE_REDIS_URL: "redis://127.0.0.1:9379" }),
   ];
+  // BENCH_ONLY=a,b measures only the systems whose names contain one of the words.
+  const only = process.env.BENCH_ONLY?.split(",");
+  const chosen = only ? makers.filter((_, i) => only.some((w) => SYSTEM_NAMES[i]!.includes(w))) : makers;
   const samples = new Map<string, Sample[]>();
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? makers : [...makers].reverse();
+    const order = round % 2 === 0 ? chosen : [...chosen].reverse();
     for (const make of order) {
       const system = await make();
       const sample = measure(system);

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Agent, type Dispatcher } from "undici";
+import type { Socket } from "node:net";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/secrets.js";
 import type {
@@ -25,10 +25,12 @@ import {
   type Throttle,
 } from "./config.js";
 import { mockResponse } from "./mock.js";
-import { HOP_BY_HOP, ProxyHandler } from "./proxy.js";
+import { ProxyHandler } from "./proxy.js";
+import { forwardedHeaderLines, type RequestHeaders, scanRequestHeaders } from "./request-headers.js";
 import { FORBIDDEN, LIMIT_EXCEEDED, sendGatewayError, TIMED_OUT, TOO_MANY_REQUESTS } from "./responses.js";
 import type { Route } from "./router.js";
 import { type CompiledUri, compileUri } from "./upstream.js";
+import { Upstreams } from "./upstream-pool.js";
 
 export interface GatewayOptions {
   store: Store;
@@ -60,6 +62,9 @@ interface RequestContext {
   route: Route;
   params: Record<string, string>;
   query: string;
+  headers: RequestHeaders;
+  /** The gateway's own response headers: request id, RateLimit fields. */
+  own: Record<string, string>;
   key?: KeyEntry;
   plan?: PlanEntry;
   requestId: string;
@@ -77,6 +82,8 @@ const UNRECORDED = {
   message: "Usage could not be recorded; the request was not forwarded",
 } as const;
 
+/** Where a client connection keeps the last key it presented (see `keyHash`). */
+const LAST_KEY = Symbol("tollgate.lastKey");
 const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\./;
 const DEFAULT_TIMEOUT_MS = 29_000;
 
@@ -87,11 +94,13 @@ const DEFAULT_TIMEOUT_MS = 29_000;
  */
 export class Gateway {
   private config!: GatewayConfig;
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+  private readonly upstreams = new Upstreams({ maxConnections: 256, idleTimeoutMs: 30_000 });
   private readonly uris = new WeakMap<Route, CompiledUri>();
   private readonly limitCache = new WeakMap<KeyEntry | StageEntry, Map<Route, BucketSpec[]>>();
   private readonly periods = new Map<string, { start: number; end: number }>();
   private reloadTimer?: NodeJS.Timeout;
+  private lastTime = 0;
+  private lastIso = "";
   private reloading?: Promise<void>;
 
   constructor(private readonly options: GatewayOptions) {}
@@ -145,7 +154,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     clearInterval(this.reloadTimer);
-    await this.agent.close();
+    this.upstreams.close();
   }
 
   /** The node:http request listener. */
@@ -153,35 +162,37 @@ export class Gateway {
     const started = performance.now();
     const now = this.options.clock.now();
     const requestId = randomUUID();
+    const url = req.url ?? "/";
+    const method = req.method ?? "GET";
+    // One pass over the raw header list; node's header object is never built.
+    const headers = scanRequestHeaders(req.rawHeaders);
     const log: AccessLogEntry = {
       requestId,
-      time: new Date(now).toISOString(),
+      time: this.isoTime(now),
       ip: req.socket.remoteAddress ?? "",
-      method: req.method ?? "GET",
-      path: req.url ?? "/",
+      method,
+      path: url,
       status: 0,
       latencyMs: 0,
-      bytesIn: Number(req.headers["content-length"] ?? 0) || 0,
+      bytesIn: Number(headers.contentLength ?? 0) || 0,
       bytesOut: 0,
     };
-    res.setHeader("x-amzn-requestid", requestId);
+    const own: Record<string, string> = { "x-amzn-requestid": requestId };
     const finish = (status: number) => {
       log.status = status;
       log.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
       this.options.accessLog?.write(log);
     };
-    const fail = (e: { status: number; type: string; message: string }, headers?: Record<string, string>) => {
-      sendGatewayError(res, e.status, e.type, e.message, headers);
+    const fail = (e: { status: number; type: string; message: string }) => {
+      sendGatewayError(res, e.status, e.type, e.message, own);
       finish(e.status);
     };
 
-    const url = req.url ?? "/";
     const q = url.indexOf("?");
     const rawPath = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? "" : url.slice(q);
-    const method = (req.method ?? "GET").toUpperCase();
 
-    const resolved = this.resolve(req.headers.host ?? "", rawPath);
+    const resolved = this.resolve(headers.host, rawPath);
     if ("error" in resolved) return fail({ status: 404, type: "NotFoundException", message: resolved.error });
     const { stage, path } = resolved;
     log.apiId = stage.restApiId;
@@ -201,9 +212,9 @@ export class Gateway {
     let key: KeyEntry | undefined;
     let plan: PlanEntry | undefined;
     if (route.method.apiKeyRequired) {
-      const value = req.headers["x-api-key"];
-      if (typeof value !== "string" || value.length === 0) return fail(FORBIDDEN);
-      key = this.config.keys.get(this.options.secrets.hash(value));
+      const value = headers.apiKey;
+      if (!value) return fail(FORBIDDEN);
+      key = this.config.keys.get(this.keyHash(req.socket, value));
       plan = key && planFor(key, stage.apiStageId);
       if (!key?.enabled || !plan || this.config.disabledTenants.has(key.tenantId)) return fail(FORBIDDEN);
       log.keyId = key.id;
@@ -219,18 +230,32 @@ export class Gateway {
     };
     const decision = this.options.engine.take(take);
     const proceed = (d: Decision) => {
-      const limitHeaders = headerRecord(rateLimitHeaders(d, take));
+      addRateLimitHeaders(own, rateLimitHeaders(d, take));
       if (!d.admitted) {
         if (d.reason === "unavailable") {
-          return fail(
-            { status: 503, type: "ServiceUnavailableException", message: "Rate limiting is unavailable" },
-            limitHeaders,
-          );
+          return fail({
+            status: 503,
+            type: "ServiceUnavailableException",
+            message: "Rate limiting is unavailable",
+          });
         }
-        return fail(d.reason === "quota" ? LIMIT_EXCEEDED : TOO_MANY_REQUESTS, limitHeaders);
+        return fail(d.reason === "quota" ? LIMIT_EXCEEDED : TOO_MANY_REQUESTS);
       }
-      for (const [name, value] of Object.entries(limitHeaders)) res.setHeader(name, value);
-      this.prepare(req, res, { stage, route, params, query, key, plan, requestId, log, finish, fail, now })();
+      this.answer(req, res, {
+        stage,
+        route,
+        params,
+        query,
+        headers,
+        own,
+        key,
+        plan,
+        requestId,
+        log,
+        finish,
+        fail,
+        now,
+      });
     };
     if (decision instanceof Promise) {
       decision.then(proceed, () =>
@@ -238,6 +263,30 @@ export class Gateway {
       );
     } else proceed(decision);
   };
+
+  /** `now` as an ISO 8601 string; requests in the same millisecond share one. */
+  private isoTime(now: number): string {
+    if (now !== this.lastTime) {
+      this.lastTime = now;
+      this.lastIso = new Date(now).toISOString();
+    }
+    return this.lastIso;
+  }
+
+  /**
+   * The lookup hash of a key value. A keep-alive connection usually presents the same key
+   * again, so the last value and hash are kept on the socket; the comparison is constant-time.
+   */
+  private keyHash(socket: Socket & { [LAST_KEY]?: { value: Buffer; hash: string } }, value: string): string {
+    const last = socket[LAST_KEY];
+    if (last && last.value.length === value.length) {
+      const presented = Buffer.from(value, "latin1");
+      if (presented.length === last.value.length && timingSafeEqual(presented, last.value)) return last.hash;
+    }
+    const hash = this.options.secrets.hash(value);
+    socket[LAST_KEY] = { value: Buffer.from(value, "latin1"), hash };
+    return hash;
+  }
 
   /** Which API and stage a request addresses, and the path below the stage. */
   private resolve(
@@ -341,32 +390,30 @@ export class Gateway {
     return { id: `q:${key.id}:${plan.id}`, limit: q.limit, start: period.start, end: period.end };
   }
 
-  /**
-   * Prepares how an admitted request is answered and returns the step that does it: a MOCK
-   * integration answers from its example, an HTTP one is dispatched to the upstream.
-   */
-  private prepare(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): () => void {
+  /** Answers an admitted request: a MOCK integration from its example, an HTTP one from the upstream. */
+  private answer(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
     const integration = ctx.route.method.methodIntegration;
     if (!integration) {
-      return () =>
-        ctx.fail({
-          status: 500,
-          type: "InternalServerErrorException",
-          message: `Method ${ctx.route.httpMethod} ${ctx.route.resourcePath} has no integration`,
-        });
+      ctx.fail({
+        status: 500,
+        type: "InternalServerErrorException",
+        message: `Method ${ctx.route.httpMethod} ${ctx.route.resourcePath} has no integration`,
+      });
+      return;
     }
-    if (integration.type === "MOCK")
-      return () => {
-        if (!this.record(ctx)) return ctx.fail(UNRECORDED);
-        const mock = mockResponse(ctx.stage.definition, ctx.route, integration);
-        res.writeHead(mock.status, {
-          "content-type": mock.contentType,
-          "content-length": Buffer.byteLength(mock.body),
-        });
-        res.end(mock.body);
-        ctx.log.bytesOut = Buffer.byteLength(mock.body);
-        this.done(ctx, mock.status);
-      };
+    if (integration.type === "MOCK") {
+      if (!this.record(ctx)) {
+        ctx.fail(UNRECORDED);
+        return;
+      }
+      const mock = mockResponse(ctx.stage.definition, ctx.route, integration);
+      const length = Buffer.byteLength(mock.body);
+      res.writeHead(mock.status, { ...ctx.own, "content-type": mock.contentType, "content-length": length });
+      res.end(mock.body);
+      ctx.log.bytesOut = length;
+      this.done(ctx, mock.status);
+      return;
+    }
 
     let uri = this.uris.get(ctx.route);
     if (!uri) {
@@ -378,45 +425,27 @@ export class Gateway {
     let path = uri.path(ctx.params, vars);
     if (ctx.query) path += path.includes("?") ? `&${ctx.query.slice(1)}` : ctx.query;
 
-    const incoming = req.headers;
-    const headers: Record<string, string | string[]> = {};
-    for (const name in incoming) {
-      if (!HOP_BY_HOP.has(name) && !GATEWAY_OWNED.has(name))
-        headers[name] = incoming[name] as string | string[];
-    }
+    const { headers } = ctx;
     const ip = req.socket.remoteAddress ?? "";
-    const forwardedFor = incoming["x-forwarded-for"];
-    headers["x-forwarded-for"] = forwardedFor ? `${forwardedFor}, ${ip}` : ip;
-    headers["x-forwarded-proto"] = (incoming["x-forwarded-proto"] as string | undefined) ?? "http";
-    headers["x-forwarded-host"] = incoming.host ?? "";
-    headers[IDENTITY_HEADERS.requestId] = ctx.requestId;
+    let lines = forwardedHeaderLines(req.rawHeaders, GATEWAY_OWNED, headers.connection);
+    lines += `x-forwarded-for: ${headers.forwardedFor ? `${headers.forwardedFor}, ${ip}` : ip}\r\nx-forwarded-proto: ${headers.forwardedProto ?? "http"}\r\nx-forwarded-host: ${headers.host}\r\n${IDENTITY_HEADERS.requestId}: ${ctx.requestId}\r\n`;
     if (ctx.key && ctx.plan) {
-      headers[IDENTITY_HEADERS.tenant] = ctx.key.tenantId;
-      headers[IDENTITY_HEADERS.key] = ctx.key.id;
-      headers[IDENTITY_HEADERS.plan] = ctx.plan.id;
+      lines += `${IDENTITY_HEADERS.tenant}: ${ctx.key.tenantId}\r\n${IDENTITY_HEADERS.key}: ${ctx.key.id}\r\n${IDENTITY_HEADERS.plan}: ${ctx.plan.id}\r\n`;
     }
-    const hasBody =
-      incoming["content-length"] !== undefined
-        ? incoming["content-length"] !== "0"
-        : incoming["transfer-encoding"] !== undefined;
-    const timeout = integration.timeoutInMillis || DEFAULT_TIMEOUT_MS;
+    // A body of known length goes as it came; one of unknown length (chunked) is sent chunked.
+    const chunked = headers.transferEncoding !== undefined;
+    if (headers.contentLength !== undefined && !chunked)
+      lines += `content-length: ${headers.contentLength}\r\n`;
+    const hasBody = chunked || (headers.contentLength !== undefined && headers.contentLength !== "0");
     // The integration's method, or the client's when the integration says ANY.
     const method =
       integration.httpMethod && integration.httpMethod !== "ANY"
         ? integration.httpMethod
         : (req.method ?? "GET");
 
-    const options: Dispatcher.DispatchOptions = {
-      origin,
-      path,
-      method: method as Dispatcher.HttpMethod,
-      headers,
-      body: hasBody ? req : null,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-    };
     const handler = new ProxyHandler(
       res,
+      ctx.own,
       () => this.record(ctx),
       (result) => {
         ctx.log.upstreamLatencyMs = result.upstreamLatencyMs;
@@ -428,14 +457,26 @@ export class Gateway {
           return ctx.fail({
             status: 502,
             type: "BadGatewayException",
-            message: `The upstream ${origin} could not be reached (${result.error})`,
+            message: result.invalid
+              ? `The upstream ${origin} sent an invalid response (${result.error})`
+              : `The upstream ${origin} could not be reached (${result.error})`,
           });
         }
         if (result.error) ctx.log.error = result.error;
         this.done(ctx, result.status);
       },
     );
-    return () => this.agent.dispatch(options, handler);
+    handler.exchange = this.upstreams.get(origin).dispatch(
+      {
+        method,
+        path,
+        headerLines: lines,
+        body: hasBody ? req : null,
+        chunked,
+        timeoutMs: integration.timeoutInMillis || DEFAULT_TIMEOUT_MS,
+      },
+      handler,
+    );
   }
 
   /**
@@ -481,11 +522,9 @@ export class Gateway {
   }
 }
 
-/** The header fields of a decision, by name, leaving out those that do not apply. */
-function headerRecord(values: RateLimitHeaderValues): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (values.retryAfter) out["retry-after"] = values.retryAfter;
-  if (values.rateLimit) out.ratelimit = values.rateLimit;
-  if (values.rateLimitPolicy) out["ratelimit-policy"] = values.rateLimitPolicy;
-  return out;
+/** Adds the header fields of a decision that apply to `headers`. */
+function addRateLimitHeaders(headers: Record<string, string>, values: RateLimitHeaderValues): void {
+  if (values.retryAfter) headers["retry-after"] = values.retryAfter;
+  if (values.rateLimit) headers.ratelimit = values.rateLimit;
+  if (values.rateLimitPolicy) headers["ratelimit-policy"] = values.rateLimitPolicy;
 }

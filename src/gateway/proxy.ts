@@ -1,7 +1,7 @@
-import type { IncomingHttpHeaders, ServerResponse } from "node:http";
-import type { Dispatcher } from "undici";
+import type { ServerResponse } from "node:http";
+import type { Exchange, UpstreamError, UpstreamHandler } from "./upstream-pool.js";
 
-/** Headers that describe one hop and never cross the gateway, plus ones the gateway owns. */
+/** Headers that describe one hop and never cross the gateway (RFC 9110 §7.6.1), plus host. */
 export const HOP_BY_HOP = new Set([
   "connection",
   "keep-alive",
@@ -20,94 +20,107 @@ export interface ProxyResult {
   bytesOut: number;
   /** Milliseconds from dispatch to the upstream's response head. */
   upstreamLatencyMs: number;
-  /** An undici error code (or message) when the upstream failed. */
+  /** What went wrong with the upstream, when something did. */
   error?: string;
+  /** The upstream's answer could not be passed on (malformed, or not valid HTTP). */
+  invalid?: boolean;
   timedOut?: boolean;
 }
 
 /**
- * Streams an upstream response into the client's response as undici delivers it: no
- * intermediate stream objects, backpressure by pausing the upstream while the client drains.
- * `done` runs once, with what happened.
+ * Streams an upstream response into the client's response as it arrives, pausing the upstream
+ * while the client drains. The gateway's own response headers (request id, RateLimit fields)
+ * win over the upstream's. `done` runs once, with what happened.
  */
-export class ProxyHandler implements Dispatcher.DispatchHandler {
-  private controller?: Dispatcher.DispatchController;
+export class ProxyHandler implements UpstreamHandler {
+  exchange?: Exchange;
   private status = 0;
   private bytesOut = 0;
   private readonly started = performance.now();
   private upstreamLatencyMs = 0;
   private finished = false;
   private sent = false;
+  private invalid?: string;
+  private held?: Buffer;
 
   /**
-   * @param onSend runs once, synchronously, just before the request is written to the upstream
+   * @param own the gateway's response headers, by lower-case name
+   * @param send runs once, synchronously, just before the request is written to the upstream
    *   (or when it fails before that); returning false stops the write.
    */
   constructor(
     private readonly res: ServerResponse,
-    private readonly onSend: () => boolean,
+    private readonly own: Record<string, string>,
+    private readonly send: () => boolean,
     private readonly done: (result: ProxyResult) => void,
   ) {
     res.once("close", () => {
       // The client went away before the answer was complete: stop reading from the upstream.
-      if (!this.finished) this.controller?.abort(new Error("client closed the connection"));
+      if (!this.finished) this.exchange?.abort("the client closed the connection");
     });
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.sent) return;
+  onSend(): boolean {
     this.sent = true;
-    // undici writes the request right after this returns, unless it was aborted here.
-    if (!this.onSend()) controller.abort(new Error("usage could not be recorded"));
+    return this.send();
   }
 
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-  ): void {
-    if (statusCode < 200) return; // 1xx: informational, the real head follows
-    this.status = statusCode;
+  onHead(status: number, headers: Record<string, string | string[]>): void {
+    this.status = status;
     this.upstreamLatencyMs = performance.now() - this.started;
-    const res = this.res;
-    // One header object for writeHead: the gateway's own headers (set earlier) win.
+    const own = this.own;
     const out: Record<string, string | string[]> = {};
     for (const name in headers) {
-      if (!HOP_BY_HOP.has(name) && !res.hasHeader(name)) out[name] = headers[name] as string | string[];
+      if (!HOP_BY_HOP.has(name) && own[name] === undefined) out[name] = headers[name]!;
     }
-    res.writeHead(statusCode, out);
+    for (const name in own) out[name] = own[name]!;
+    try {
+      this.res.writeHead(status, out);
+    } catch (error) {
+      // node:http refuses header names or values that are not valid HTTP: so does the gateway.
+      this.invalid = `invalid response header from the upstream (${(error as Error).message})`;
+      this.exchange?.abort(this.invalid);
+    }
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     this.bytesOut += chunk.length;
-    if (!this.res.write(chunk)) {
-      controller.pause();
-      this.res.once("drain", () => controller.resume());
+    // The first piece is held: when the whole body came with the head (small answers, the
+    // common case), it goes out with res.end as one write.
+    const held = this.held;
+    if (!held) {
+      this.held = chunk;
+      return true;
     }
+    this.held = chunk;
+    if (this.res.write(held)) return true;
+    this.res.once("drain", () => this.exchange?.resume());
+    return false;
   }
 
-  onResponseEnd(): void {
-    this.res.end();
+  onEnd(): void {
+    if (this.held) this.res.end(this.held);
+    else this.res.end();
+    this.held = undefined;
     this.finish();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error & { code?: string }): void {
-    if (!this.sent) {
-      // Admitted but never written (the upstream could not be reached): it still counts.
-      this.sent = true;
-      this.onSend();
-    }
+  onError(error: UpstreamError): void {
+    // Admitted but never written (the upstream could not be reached): it still counts.
+    if (!this.sent) this.onSend();
     if (this.res.headersSent) this.res.destroy(error);
-    const timedOut = error.code === "UND_ERR_HEADERS_TIMEOUT" || error.code === "UND_ERR_BODY_TIMEOUT";
-    this.finish(error.code ?? error.message, timedOut);
+    this.finish(
+      this.invalid ?? `${error.code}: ${error.message}`,
+      this.invalid !== undefined || error.code === "INVALID_RESPONSE",
+      error.code === "TIMEOUT",
+    );
   }
 
-  private finish(error?: string, timedOut?: boolean): void {
+  private finish(error?: string, invalid?: boolean, timedOut?: boolean): void {
     if (this.finished) return;
     this.finished = true;
     const upstreamLatencyMs =
       Math.round((this.upstreamLatencyMs || performance.now() - this.started) * 1000) / 1000;
-    this.done({ status: this.status, bytesOut: this.bytesOut, upstreamLatencyMs, error, timedOut });
+    this.done({ status: this.status, bytesOut: this.bytesOut, upstreamLatencyMs, error, invalid, timedOut });
   }
 }

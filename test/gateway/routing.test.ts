@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { request } from "node:http";
+import { type AddressInfo, createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import {
   CreateBasePathMappingCommand,
@@ -69,6 +71,69 @@ describe("gateway: routing, identification and proxying", () => {
     const body = new Uint8Array(3 * 1024 * 1024).fill(97);
     const r = await call(t, "/dev/pets", { key: tenant.key, method: "POST", body });
     assert.equal(r.body.bodyBytes, body.length);
+  });
+
+  test("a request body of unknown length (chunked) reaches the upstream whole", async () => {
+    const received = await new Promise<{
+      status: number;
+      body: { bodyBytes: number; headers: Record<string, string> };
+    }>((resolve, reject) => {
+      const req = request(
+        `${t.tollgate.gatewayUrl}/dev/pets`,
+        { method: "POST", headers: { "x-api-key": tenant.key } },
+        (res) => {
+          let text = "";
+          res.on("data", (c) => (text += c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+        },
+      );
+      req.on("error", reject);
+      req.write("a".repeat(1000));
+      setTimeout(() => req.end("b".repeat(500)), 20);
+    });
+    assert.equal(received.status, 200);
+    assert.equal(received.body.bodyBytes, 1500);
+    assert.equal(received.body.headers["transfer-encoding"], "chunked");
+  });
+
+  test("hop-by-hop fields and those the Connection field names are not passed on", async () => {
+    const r = await call(t, "/dev/pets", {
+      key: tenant.key,
+      headers: {
+        connection: "keep-alive, x-hop-only",
+        "x-hop-only": "1",
+        "x-end-to-end": "2",
+        te: "trailers",
+      },
+    });
+    assert.equal(r.body.headers["x-end-to-end"], "2");
+    assert.equal(r.body.headers["x-hop-only"], undefined);
+    assert.equal(r.body.headers.te, undefined);
+  });
+
+  test("an upstream whose answer is not valid HTTP is a 502 that says so", async () => {
+    const raw = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.end("HTTP/1.1 200 OK\r\ncontent-length: nope\r\n\r\n"));
+    });
+    await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", () => resolve()));
+    try {
+      const brokenApi = await deployEchoApi(
+        t,
+        `http://127.0.0.1:${(raw.address() as AddressInfo).port}`,
+        "broken",
+      );
+      const broken = await planWithKey(t, brokenApi, { stage: "broken" });
+      await gatewayCaughtUp(t);
+      const r = await call(t, "/broken/pets", {
+        key: broken.key,
+        headers: { host: `${brokenApi}.execute-api.test` },
+      });
+      assert.equal(r.status, 502);
+      assert.match(r.body.message, /sent an invalid response.*Content-Length/);
+    } finally {
+      raw.close();
+    }
   });
 
   test("an unknown route is a 404 naming method, path and stage", async () => {

@@ -1,0 +1,85 @@
+import { HOP_BY_HOP } from "./proxy.js";
+
+/** The request header fields the gateway itself reads, from one pass over the raw list. */
+export interface RequestHeaders {
+  host: string;
+  apiKey?: string;
+  contentLength?: string;
+  transferEncoding?: string;
+  forwardedFor?: string;
+  forwardedProto?: string;
+  /** Tokens of the Connection field: more header fields that end at this hop. */
+  connection?: string;
+}
+
+/**
+ * Reads the fields the gateway needs from `req.rawHeaders` (name, value, name, value, ...)
+ * without building node's header object. Repeated fields are joined with ", " as node does;
+ * only the first Host and x-api-key count.
+ */
+export function scanRequestHeaders(raw: string[]): RequestHeaders {
+  const out: RequestHeaders = { host: "" };
+  let hostSeen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    // Only names of the lengths below can matter: skip the lower-casing for the rest.
+    const n = name.length;
+    if (n !== 4 && n !== 9 && n !== 10 && n !== 14 && n !== 15 && n !== 17) continue;
+    const value = raw[i + 1]!;
+    switch (name.toLowerCase()) {
+      case "host":
+        if (!hostSeen) out.host = value;
+        hostSeen = true;
+        break;
+      case "x-api-key":
+        out.apiKey ??= value;
+        break;
+      case "connection":
+        out.connection = out.connection ? `${out.connection}, ${value}` : value;
+        break;
+      case "content-length":
+        out.contentLength = value;
+        break;
+      case "transfer-encoding":
+        out.transferEncoding = out.transferEncoding ? `${out.transferEncoding}, ${value}` : value;
+        break;
+      case "x-forwarded-for":
+        out.forwardedFor = out.forwardedFor ? `${out.forwardedFor}, ${value}` : value;
+        break;
+      case "x-forwarded-proto":
+        out.forwardedProto ??= value;
+        break;
+    }
+  }
+  return out;
+}
+
+/** Fields a client may not pass to the upstream; the gateway sets its own values for some. */
+const NOT_FORWARDED = new Set([
+  ...HOP_BY_HOP,
+  "content-length", // written by the gateway from what it sends
+  "expect", // the gateway answered 100-continue itself
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+]);
+
+/**
+ * The client's header fields as lines for the upstream request (`Name: value\r\n`), in the
+ * order received, leaving out hop-by-hop fields, those named by Connection, and `owned` ones.
+ */
+export function forwardedHeaderLines(
+  raw: string[],
+  owned: Set<string>,
+  connection: string | undefined,
+): string {
+  const listed = connection ? new Set(connection.toLowerCase().split(/\s*,\s*/)) : undefined;
+  let lines = "";
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (NOT_FORWARDED.has(lower) || owned.has(lower) || listed?.has(lower)) continue;
+    lines += `${name}: ${raw[i + 1]}\r\n`;
+  }
+  return lines;
+}
