@@ -7,12 +7,14 @@ import type { Billing } from "../billing/index.js";
 import type { Events } from "../events/index.js";
 import type { MeteringService, UsageAlertService } from "../metering/index.js";
 import type { ApiKeyService, TenantService, UsagePlanService } from "../plans/index.js";
+import type { Portal } from "../portal/index.js";
 import { tenantCredentialRoutes } from "./events/tenant-credentials.js";
 import type { AdminRoute } from "./route.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { billingRoutes } from "./routes/billing.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { domainNameRoutes } from "./routes/domain-names.js";
+import { portalRoutes } from "./routes/portal.js";
 import { restApiRoutes } from "./routes/rest-apis.js";
 import { stageRoutes } from "./routes/stages.js";
 import { tagRoutes } from "./routes/tags.js";
@@ -38,6 +40,8 @@ export interface AdminServices {
   usageAlerts: UsageAlertService;
   billing: Billing;
   events: Events;
+  /** The developer portal's domain (approvals, catalog, invitations); absent where no portal runs. */
+  portal?: Portal;
 }
 
 export function adminRoutes(services: AdminServices): AdminRoute[] {
@@ -53,5 +57,6 @@ export function adminRoutes(services: AdminServices): AdminRoute[] {
     ...tenantRoutes(services.tenants),
     ...billingRoutes(services.billing),
     ...tenantCredentialRoutes(services.events),
+    ...(services.portal ? portalRoutes({ ...services, portal: services.portal }) : []),
   ];
 }

@@ -111,6 +111,28 @@ export class InvoiceService {
     }
   }
 
+  /**
+   * The invoice the tenant's month would get if it were generated now, written nowhere (the
+   * portal's projected bill). Refused as `generate` is: a month not started, nothing to bill.
+   */
+  async preview(tenantId: string, period: string): Promise<Invoice> {
+    const month = this.startedPeriod(period);
+    const tenant = await tenantRow(this.store.db, tenantId);
+    const columns = await invoiceColumns(this.store.db, tenant, month);
+    const now = this.clock.now();
+    return toInvoice({
+      id: "",
+      tenant_id: tenantId,
+      period: month.period,
+      status: "DRAFT",
+      ...columns,
+      created_at: now,
+      updated_at: now,
+      finalized_at: null,
+      voided_at: null,
+    });
+  }
+
   async get(id: string): Promise<Invoice> {
     return toInvoice(await invoiceRow(this.store.db, id));
   }

@@ -3,12 +3,14 @@
  * key, applies the usage plan's buckets and quota through the counter engine, records the
  * admission in the usage ledger, proxies to the upstream over a keep-alive pool, and logs.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { GatewayCors } from "./cors.js";
 import { Gateway, type GatewayOptions } from "./gateway.js";
 
 export { AccessLog, type AccessLogEntry } from "./access-log.js";
 export { type GatewayConfig, loadGatewayConfig } from "./config.js";
+export { GatewayCors } from "./cors.js";
 export { Gateway, type GatewayOptions, IDENTITY_HEADERS } from "./gateway.js";
 
 export interface RunningGateway {
@@ -18,14 +20,23 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Starts the gateway's HTTP server once its configuration is loaded. */
+/**
+ * Starts the gateway's HTTP server once its configuration is loaded. With `cors`, requests
+ * from its origins (the developer portal's try-it) get CORS headers and preflights an answer.
+ */
 export async function startGateway(
   options: GatewayOptions,
-  listen: { host: string; port: number },
+  listen: { host: string; port: number; cors?: GatewayCors },
 ): Promise<RunningGateway> {
   const gateway = new Gateway(options);
   await gateway.start();
-  const server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
+  const cors = listen.cors;
+  const listener = cors
+    ? (req: IncomingMessage, res: ServerResponse) => {
+        if (!cors.handle(req, res)) gateway.handle(req, res);
+      }
+    : gateway.handle;
+  const server = createServer({ keepAliveTimeout: 65_000 }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(listen.port, listen.host, () => resolve());

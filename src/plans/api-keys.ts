@@ -37,7 +37,18 @@ export interface ApiKey {
   /** `restApiId/stageName`. */
   stageKeys: string[];
   tags?: Record<string, string>;
+  /** Epoch seconds when the key stops working (rotated out or revoked); Tollgate's extension. */
+  expiresDate?: number;
 }
+
+/** A rotation's outcome: the new key (with its value, shown once) and the old one, expiring. */
+export interface RotatedApiKey {
+  key: ApiKey;
+  previous: ApiKey;
+}
+
+/** Longest grace period of a rotation: 30 days. */
+export const MAX_ROTATION_GRACE_SECONDS = 30 * 24 * 3600;
 
 export interface CreateApiKeyInput {
   name?: string;
@@ -183,6 +194,110 @@ export class ApiKeyService {
       await trx.deleteFrom("usage_plan_keys").where("key_id", "=", id).execute();
       await trx.deleteFrom("api_keys").where("id", "=", id).execute();
       await this.store.bumpRevision(trx);
+    });
+  }
+
+  /**
+   * Rotates a key: a new key with a new value takes the old one's name, owner, stage keys, tags
+   * and usage plans; the old key keeps working for `graceSeconds` (0: it stops now), then the
+   * expiry sweep (`expireDue`) disables it. A key already expiring cannot be rotated again.
+   */
+  async rotate(id: string, input: { graceSeconds: number; value?: string }): Promise<RotatedApiKey> {
+    const grace = input.graceSeconds;
+    if (!Number.isInteger(grace) || grace < 0 || grace > MAX_ROTATION_GRACE_SECONDS) {
+      throw new BadRequestError(
+        `Invalid graceSeconds '${grace}': expected a whole number of seconds from 0 to ${MAX_ROTATION_GRACE_SECONDS} (30 days)`,
+      );
+    }
+    const value = input.value ?? newApiKeyValue();
+    checkValue(value);
+    const now = this.clock.now();
+    try {
+      const [next, previous] = await this.store.transaction(async (trx) => {
+        const current = await apiKeyRow(trx, id);
+        if (current.expires_at != null) {
+          throw new ConflictError(
+            `API Key ${id} was already rotated or revoked: it expires at ${new Date(current.expires_at).toISOString()}`,
+          );
+        }
+        const next = {
+          ...current,
+          id: newId(),
+          value_hash: this.secrets.hash(value),
+          value_sealed: this.secrets.seal(value),
+          created_at: now,
+          updated_at: now,
+          expires_at: null,
+        };
+        await trx.insertInto("api_keys").values(next).execute();
+        const plans = await trx
+          .selectFrom("usage_plan_keys")
+          .select("usage_plan_id")
+          .where("key_id", "=", id)
+          .execute();
+        for (const { usage_plan_id } of plans) {
+          await trx
+            .insertInto("usage_plan_keys")
+            .values({ usage_plan_id, key_id: next.id, created_at: now })
+            .execute();
+        }
+        const previous = {
+          ...current,
+          expires_at: now + grace * 1000,
+          enabled: grace === 0 ? 0 : current.enabled,
+          updated_at: now,
+        };
+        await trx
+          .updateTable("api_keys")
+          .set({ expires_at: previous.expires_at, enabled: previous.enabled, updated_at: now })
+          .where("id", "=", id)
+          .execute();
+        await this.store.bumpRevision(trx);
+        return [next, previous];
+      });
+      return { key: toApiKey(next, value), previous: toApiKey(previous) };
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError("API Key already exists");
+      throw error;
+    }
+  }
+
+  /** Revokes a key: disabled now and marked expired, for good (an admin's disable can be undone, this cannot). */
+  async revoke(id: string): Promise<ApiKey> {
+    const now = this.clock.now();
+    const row = await this.store.transaction(async (trx) => {
+      const current = await apiKeyRow(trx, id);
+      const expires = current.expires_at != null && current.expires_at < now ? current.expires_at : now;
+      await trx
+        .updateTable("api_keys")
+        .set({ enabled: 0, expires_at: expires, updated_at: now })
+        .where("id", "=", id)
+        .execute();
+      await this.store.bumpRevision(trx);
+      return { ...current, enabled: 0, expires_at: expires, updated_at: now };
+    });
+    return toApiKey(row);
+  }
+
+  /**
+   * Disables every enabled key whose expiry has passed, in one revision bump, so gateways reload
+   * and answer 403 for them. Returns the ids disabled. Run periodically (`KeyExpirySweep`).
+   */
+  async expireDue(): Promise<string[]> {
+    const now = this.clock.now();
+    return this.store.transaction(async (trx) => {
+      const due = await trx
+        .selectFrom("api_keys")
+        .select("id")
+        .where("enabled", "=", 1)
+        .where("expires_at", "is not", null)
+        .where("expires_at", "<=", now)
+        .execute();
+      if (!due.length) return [];
+      const ids = due.map((r) => r.id);
+      await trx.updateTable("api_keys").set({ enabled: 0, updated_at: now }).where("id", "in", ids).execute();
+      await this.store.bumpRevision(trx);
+      return ids;
     });
   }
 
@@ -458,7 +573,7 @@ function parseEnabled(raw: string): number {
   throw new BadRequestError(`Invalid Enabled value '${raw}': expected true or false`);
 }
 
-function toApiKey(row: KeyRow, value?: string): ApiKey {
+function toApiKey(row: Omit<KeyRow, "expires_at"> & { expires_at?: number | null }, value?: string): ApiKey {
   const tags = fromJson<Record<string, string>>(row.tags, {});
   return {
     id: row.id,
@@ -471,6 +586,7 @@ function toApiKey(row: KeyRow, value?: string): ApiKey {
     lastUpdatedDate: Math.floor(row.updated_at / 1000),
     stageKeys: fromJson<string[]>(row.stage_keys, []),
     ...(Object.keys(tags).length ? { tags } : {}),
+    ...(row.expires_at != null ? { expiresDate: Math.floor(row.expires_at / 1000) } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
  * plan, and the tenants that own keys.
  */
 
-export { ApiKeyService } from "./api-keys.js";
+export { type ApiKey, ApiKeyService, MAX_ROTATION_GRACE_SECONDS, type RotatedApiKey } from "./api-keys.js";
+export { KeyExpirySweep } from "./key-expiry.js";
 export { type CreateTenantInput, type Tenant, TenantService } from "./tenants.js";
 export { UsagePlanService } from "./usage-plans.js";

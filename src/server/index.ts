@@ -17,7 +17,7 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { SecretBox } from "../core/secrets.js";
 import { type CounterEngine, InProcessEngine, RedisEngine, ResilientEngine } from "../counters/index.js";
 import { Events, type EventsSettings, eventsSettings } from "../events/index.js";
-import { AccessLog, type RunningGateway, startGateway } from "../gateway/index.js";
+import { AccessLog, GatewayCors, type RunningGateway, startGateway } from "../gateway/index.js";
 import {
   MeteringJobs,
   MeteringService,
@@ -25,17 +25,27 @@ import {
   UsageLedger,
   usageRetentionDays,
 } from "../metering/index.js";
-import { ApiKeyService, TenantService, UsagePlanService } from "../plans/index.js";
+import { ApiKeyService, KeyExpirySweep, TenantService, UsagePlanService } from "../plans/index.js";
+import {
+  LogMailer,
+  loadPortalConfig,
+  type Mailer,
+  Portal,
+  type PortalConfig,
+  type RunningPortal,
+  SmtpMailer,
+  startPortal,
+} from "../portal/index.js";
 import { openStore, type Store } from "../store/index.js";
 import { loadSecrets } from "./credentials.js";
-import { type QuickstartResult, seedQuickstart } from "./quickstart.js";
+import { localUrl, type QuickstartResult, seedQuickstart } from "./quickstart.js";
 import type { Settings } from "./settings.js";
 
 export { readAdminToken } from "./credentials.js";
 export { localUrl, type QuickstartResult, quickstartBanner } from "./quickstart.js";
 export { resolveSettings, type Settings, type SettingsFlags } from "./settings.js";
 
-export type Services = AdminServices;
+export type Services = AdminServices & { portal: Portal };
 
 export interface Tollgate {
   store: Store;
@@ -45,6 +55,11 @@ export interface Tollgate {
   adminUrl: string;
   /** Base URL of the gateway, e.g. http://127.0.0.1:8080 */
   gatewayUrl: string;
+  /** Base URL of the developer portal and admin console, e.g. http://127.0.0.1:8082 */
+  portalUrl: string;
+  portal: RunningPortal;
+  /** Disables keys whose rotation grace period or revocation time passed (tests sweep at once). */
+  keyExpiry: KeyExpirySweep;
   gateway: RunningGateway;
   /** The usage ledger the gateway counts into (tests commit it to read usage at once). */
   ledger: UsageLedger;
@@ -60,6 +75,10 @@ export interface StartOptions {
   logger?: boolean;
   /** Event bus settings over those of the environment (tests shorten retry intervals). */
   events?: Partial<EventsSettings>;
+  /** Where the embedded mailer writes the portal's mail (default: stdout). */
+  mailLog?: (line: string) => void;
+  /** Portal settings over those of the data directory and environment (tests pick a registration mode). */
+  portal?: Partial<PortalConfig>;
 }
 
 export async function startTollgate(settings: Settings, options: StartOptions = {}): Promise<Tollgate> {
@@ -71,7 +90,7 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   const retentionDays = usageRetentionDays(process.env);
   const engine = counterEngine(settings);
   const metering = new MeteringService(store, clock, engine);
-  const services = {
+  const domain = {
     tenants: new TenantService(store, clock),
     restApis: new RestApiService(store, clock),
     deployments: new DeploymentService(store, clock),
@@ -84,6 +103,17 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     billing: new Billing(store, clock, metering),
     events: new Events(store, clock, box, { ...eventsSettings(process.env), ...options.events }),
   };
+  // The portal's URLs are settled once the servers listen (ports may be chosen by the OS).
+  const portalConfig: PortalConfig = {
+    ...loadPortalConfig({ dataDir: settings.dataDir, portalUrl: "", gatewayUrl: "" }),
+    ...options.portal,
+  };
+  const explicitUrls = { portal: portalConfig.publicUrl, gateway: portalConfig.gatewayUrl };
+  const mailer: Mailer = portalConfig.smtpUrl
+    ? new SmtpMailer(portalConfig.smtpUrl, portalConfig.mailFrom)
+    : new LogMailer(store, clock, options.mailLog ?? ((line) => process.stdout.write(`${line}\n`)));
+  const portalDomain = new Portal({ ...domain, store, clock, mailer, config: portalConfig });
+  const services = { ...domain, portal: portalDomain };
 
   // Replays what a crashed process journaled before anything reads usage.
   const ledger = await UsageLedger.open(store, { journalDir: join(settings.dataDir, "journal") });
@@ -109,6 +139,7 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     : undefined;
 
   const accessLog = AccessLog.open(settings.accessLog);
+  const cors = new GatewayCors();
   const gateway = await startGateway(
     {
       store,
@@ -119,8 +150,24 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
       accountThrottle: { rate: settings.accountRateLimit, burst: settings.accountBurstLimit },
       accessLog,
     },
-    { host: settings.host, port: settings.gatewayPort },
+    { host: settings.host, port: settings.gatewayPort, cors },
   );
+  const gatewayUrl = `http://${settings.host}:${gateway.port}`;
+  if (!explicitUrls.gateway) portalConfig.gatewayUrl = localUrl(gatewayUrl);
+  const portal = await startPortal(portalDomain, {
+    host: settings.host,
+    port: settings.portalPort,
+    adminToken: secrets.admin.adminToken,
+    gatewayOrigin: new URL(portalConfig.gatewayUrl).origin,
+    logger: options.logger,
+    mailer,
+  });
+  if (!explicitUrls.portal) portalConfig.publicUrl = localUrl(portal.url);
+  // Try-it calls come from the portal's public origin (and its local one when they differ).
+  cors.origins.add(new URL(portalConfig.publicUrl).origin);
+  cors.origins.add(new URL(localUrl(portal.url)).origin);
+  const keyExpiry = new KeyExpirySweep(services.apiKeys);
+  keyExpiry.start();
   const meteringJobs = new MeteringJobs({ store, clock, alerts: services.usageAlerts, retentionDays });
   meteringJobs.start();
 
@@ -129,14 +176,23 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     services,
     credentials: secrets.admin,
     adminUrl,
-    gatewayUrl: `http://${settings.host}:${gateway.port}`,
+    gatewayUrl,
+    portalUrl: portal.url,
+    portal,
+    keyExpiry,
     gateway,
     ledger,
     generatedCredentials: secrets.generated,
     quickstart,
     async close() {
       // Stop taking requests, finish those in flight, flush usage, then close the store.
-      await Promise.all([gateway.close(), admin.close(), meteringJobs.close()]);
+      await Promise.all([
+        gateway.close(),
+        admin.close(),
+        meteringJobs.close(),
+        portal.close(),
+        keyExpiry.close(),
+      ]);
       await ledger.close();
       await accessLog?.close();
       await engine.close();

@@ -22,6 +22,7 @@ import * as usage from "./migrations/002-usage.js";
 import * as metering from "./migrations/003-metering.js";
 import * as billing from "./migrations/004-billing.js";
 import * as events from "./migrations/005-events.js";
+import * as portal from "./migrations/006-portal.js";
 import type { Database } from "./schema.js";
 
 export type { Database } from "./schema.js";
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "003-metering": metering,
   "004-billing": billing,
   "005-events": events,
+  "006-portal": portal,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {
@@ -66,6 +68,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     provider: { getMigrations: async () => MIGRATIONS },
     migrationTableName: "tollgate_migrations",
     migrationLockTableName: "tollgate_migrations_lock",
+    // Parts add migrations side by side (005-events, 006-portal): a database that ran a later
+    // number first still takes an earlier one that lands after it.
+    allowUnorderedMigrations: true,
   });
   const { error } = await migrator.migrateToLatest();
   if (error) {

@@ -97,6 +97,8 @@ export interface ApiKeysTable {
   tags: Json;
   created_at: EpochMs;
   updated_at: EpochMs;
+  /** When the key stops working (a rotated-out or revoked key), or null (migration 006). */
+  expires_at?: EpochMs | null;
 }
 
 export interface UsagePlanKeysTable {
@@ -331,6 +333,131 @@ export interface Database {
   topups: TopUpsTable;
   subscriptions: SubscriptionsTable;
   invoices: InvoicesTable;
+}
+
+/** A developer's account in the portal; `email` is stored lower-cased. */
+export interface PortalUsersTable {
+  id: string;
+  email: string;
+  name: string;
+  /** `scrypt$N$r$p$salt$hash`, base64url parts. */
+  password_hash: string;
+  /** `PENDING` (awaiting approval), `ACTIVE`, `REFUSED` or `DISABLED`. */
+  status: string;
+  email_verified_at: EpochMs | null;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** A developer's role in an organization (a tenant): `owner` or `member`. */
+export interface PortalMembershipsTable {
+  tenant_id: string;
+  user_id: string;
+  role: string;
+  created_at: EpochMs;
+}
+
+/** An invitation to register (`tenant_id` null) or to join an organization. */
+export interface PortalInvitationsTable {
+  id: string;
+  token_hash: string;
+  email: string;
+  tenant_id: string | null;
+  role: string;
+  /** `admin` or the inviting developer's id. */
+  invited_by: string;
+  created_at: EpochMs;
+  expires_at: EpochMs;
+  accepted_at: EpochMs | null;
+}
+
+/** A one-use token sent by mail: `verify` (email verification) or `reset` (password reset). */
+export interface PortalTokensTable {
+  token_hash: string;
+  user_id: string;
+  purpose: string;
+  created_at: EpochMs;
+  expires_at: EpochMs;
+  used_at: EpochMs | null;
+}
+
+/** A browser session: the cookie holds the secret, this row its hash. Anonymous while `user_id` is null. */
+export interface PortalSessionsTable {
+  id_hash: string;
+  user_id: string | null;
+  admin: Bool;
+  csrf_token: string;
+  created_at: EpochMs;
+  expires_at: EpochMs;
+}
+
+/** A failed sign-in for `subject` (an email or a client address). */
+export interface PortalLoginFailuresTable {
+  subject: string;
+  at: EpochMs;
+}
+
+/** A message the embedded mailer delivered to the log. */
+export interface PortalMailTable {
+  id: string;
+  to_address: string;
+  subject: string;
+  body: string;
+  created_at: EpochMs;
+}
+
+/** Whether an API (`stage_name` "") or one of its stages is published in the catalog. */
+export interface PortalCatalogTable {
+  rest_api_id: string;
+  stage_name: string;
+  published: Bool;
+  updated_at: EpochMs;
+}
+
+/** An extra OpenAPI document shown in the catalog (documentation only, not served by the gateway). */
+export interface PortalDocumentsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  document: Json;
+  published: Bool;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** How the portal offers a usage plan; a plan without a row is visible and needs no approval. */
+export interface PortalPlansTable {
+  usage_plan_id: string;
+  visible: Bool;
+  approval_required: Bool;
+  updated_at: EpochMs;
+}
+
+/** A subscription an organization asked for: `PENDING`, `APPROVED`, `REFUSED` or `CANCELLED`. */
+export interface PortalSubscriptionRequestsTable {
+  id: string;
+  tenant_id: string;
+  usage_plan_id: string;
+  requested_by: string;
+  status: string;
+  reason: string | null;
+  created_at: EpochMs;
+  decided_at: EpochMs | null;
+}
+
+/** The portal tables (migration 006), merged into `Database`. */
+export interface Database {
+  portal_users: PortalUsersTable;
+  portal_memberships: PortalMembershipsTable;
+  portal_invitations: PortalInvitationsTable;
+  portal_tokens: PortalTokensTable;
+  portal_sessions: PortalSessionsTable;
+  portal_login_failures: PortalLoginFailuresTable;
+  portal_mail: PortalMailTable;
+  portal_catalog: PortalCatalogTable;
+  portal_documents: PortalDocumentsTable;
+  portal_plans: PortalPlansTable;
+  portal_subscription_requests: PortalSubscriptionRequestsTable;
 }
 
 /** A tenant's EventBridge account id (12 digits), assigned on first use. */

@@ -15,6 +15,7 @@ export const ApiKeyShape = z.object({
   lastUpdatedDate: EpochSeconds,
   stageKeys: z.array(z.string()).describe("'restApiId/stageName'"),
   tags: Tags.optional(),
+  expiresDate: EpochSeconds.optional().describe("when a rotated-out or revoked key stops working"),
 });
 
 const CreateApiKey = z.object({

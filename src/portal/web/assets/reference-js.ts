@@ -1,0 +1,34 @@
+/**
+ * Starts Swagger UI on the reference page (served at /assets/reference.js). The page says where
+ * the OpenAPI document is and which organization's key to pre-fill, in data attributes (no
+ * inline script, so the CSP needs no 'unsafe-inline' for scripts).
+ */
+export const REFERENCE_JS = `
+(function () {
+  var root = document.getElementById("reference");
+  if (!root || !window.SwaggerUIBundle) return;
+  var org = root.getAttribute("data-org");
+  var key = "";
+  try { key = (org && sessionStorage.getItem("tollgate:key:" + org)) || ""; } catch (e) {}
+  var field = document.getElementById("reference-key");
+  if (field) {
+    if (key) field.value = key;
+    field.addEventListener("change", function () {
+      try { if (org) sessionStorage.setItem("tollgate:key:" + org, field.value); } catch (e) {}
+      if (ui) ui.preauthorizeApiKey("api_key", field.value);
+    });
+  }
+  var ui = window.SwaggerUIBundle({
+    url: root.getAttribute("data-spec"),
+    domNode: root,
+    deepLinking: false,
+    tryItOutEnabled: true,
+    persistAuthorization: false,
+    validatorUrl: null,
+    presets: [window.SwaggerUIBundle.presets.apis],
+    layout: "BaseLayout",
+    onComplete: function () { var value = field ? field.value : key; if (value) ui.preauthorizeApiKey("api_key", value); }
+  });
+  window.tollgateReference = ui;
+})();
+`;
