@@ -96,9 +96,15 @@ export interface CounterEngine {
    * takes and counts nothing.
    */
   take(request: TakeRequest): Decision | Promise<Decision>;
-  /** Requests counted in the quota period starting at `start`; 0 when unknown. */
-  quotaUsed(quotaId: string, start: number): Promise<number>;
-  /** AWS `update-usage`: sets used := max(0, limit - remaining) for the period starting at `start`. */
+  /**
+   * Requests counted in the quota period starting at `start`, undefined when the engine holds
+   * no count for it. Negative after a quota extension beyond the limit (see setQuotaRemaining).
+   */
+  quotaUsed(quotaId: string, start: number): Promise<number | undefined>;
+  /**
+   * AWS `update-usage`: sets used := limit - remaining for the period starting at `start`. A
+   * remaining above the limit makes the count negative, so the period admits that many more.
+   */
   setQuotaRemaining(quotaId: string, start: number, limit: number, remaining: number): Promise<void>;
   /** Restores a count persisted elsewhere (after a restart): raises the count to `used`, never lowers it. */
   seedQuota(quotaId: string, start: number, used: number): Promise<void>;

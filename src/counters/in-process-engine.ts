@@ -104,17 +104,17 @@ export class InProcessEngine implements CounterEngine {
     return decision;
   }
 
-  async quotaUsed(quotaId: string, start: number): Promise<number> {
+  async quotaUsed(quotaId: string, start: number): Promise<number | undefined> {
     const count = this.quotas.get(quotaId);
-    return count && count.start === start ? count.used : 0;
+    return count && count.start === start ? count.used : undefined;
   }
 
   async setQuotaRemaining(quotaId: string, start: number, limit: number, remaining: number): Promise<void> {
-    this.setCount(quotaId, start, Math.max(0, limit - remaining), false);
+    this.setCount(quotaId, start, limit - remaining, false);
   }
 
   async seedQuota(quotaId: string, start: number, used: number): Promise<void> {
-    this.setCount(quotaId, start, Math.max(0, used), true);
+    this.setCount(quotaId, start, used, true);
   }
 
   async close(): Promise<void> {}

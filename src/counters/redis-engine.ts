@@ -111,16 +111,17 @@ export class RedisEngine implements CounterEngine {
     return decide(request, reason, retryAfterMs, used, tightest);
   }
 
-  async quotaUsed(quotaId: string, start: number): Promise<number> {
-    return Number((await this.client.get(this.quotaKey(quotaId, start))) ?? 0);
+  async quotaUsed(quotaId: string, start: number): Promise<number | undefined> {
+    const value = await this.client.get(this.quotaKey(quotaId, start));
+    return value === null ? undefined : Number(value);
   }
 
   async setQuotaRemaining(quotaId: string, start: number, limit: number, remaining: number): Promise<void> {
-    await this.setCount(quotaId, start, Math.max(0, limit - remaining), 0);
+    await this.setCount(quotaId, start, limit - remaining, 0);
   }
 
   async seedQuota(quotaId: string, start: number, used: number): Promise<void> {
-    await this.setCount(quotaId, start, Math.max(0, used), 1);
+    await this.setCount(quotaId, start, used, 1);
   }
 
   /** Closes the client if the engine made it; a client given by the caller stays open. */

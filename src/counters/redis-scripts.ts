@@ -87,17 +87,18 @@ return { admitted, reason, retry, used, ti, remaining, reset }
 `;
 
 /**
- * Sets a quota count. KEYS: the quota key. ARGV: count, raise-only flag (1/0), TTL ms for a key
- * that has none yet (a key made by take keeps its exact TTL).
+ * Sets a quota count (negative after an extension beyond the limit). KEYS: the quota key.
+ * ARGV: count, raise-only flag (1/0), TTL ms for a key that has none yet (a key made by take
+ * keeps its exact TTL).
  */
 export const SET_COUNT_SCRIPT = `
 local key, value = KEYS[1], tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', key) or '-1')
-if ARGV[2] == '1' and current >= value then return current end
-if current < 0 then
-  redis.call('SET', key, value, 'PX', ARGV[3])
-else
+local current = redis.call('GET', key)
+if current then
+  if ARGV[2] == '1' and tonumber(current) >= value then return tonumber(current) end
   redis.call('SET', key, value, 'KEEPTTL')
+else
+  redis.call('SET', key, value, 'PX', ARGV[3])
 end
 return value
 `;

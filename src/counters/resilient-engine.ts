@@ -59,7 +59,7 @@ export class ResilientEngine implements CounterEngine {
     return this.fromPrimary(request);
   }
 
-  quotaUsed(quotaId: string, start: number): Promise<number> {
+  quotaUsed(quotaId: string, start: number): Promise<number | undefined> {
     return this.primary.quotaUsed(quotaId, start);
   }
 

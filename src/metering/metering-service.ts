@@ -198,7 +198,7 @@ export class MeteringService {
       const stored = (await effectiveUsage(trx, plan.id, period, [keyId])).get(keyId)?.effective ?? 0;
       // The ledger commits a few ms behind the counter: requests the counter holds beyond it are used too.
       const counted = await this.engine.quotaUsed(counterId, period.start);
-      const used = stored + Math.max(0, counted - Math.max(0, stored));
+      const used = counted === undefined ? stored : Math.max(stored, counted);
       const remaining = next(limit - used);
       if (remaining > MAX_INT) {
         throw new BadRequestError(`The remaining quota would be ${remaining}: it must be at most ${MAX_INT}`);

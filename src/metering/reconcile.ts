@@ -107,26 +107,23 @@ async function compareCounters(
 ): Promise<void> {
   const limit = plan.quota!.limit;
   let usage: Map<string, PeriodUsage>;
-  let counters: number[];
+  let counters: Array<number | undefined>;
   for (let attempt = 1; ; attempt++) {
     usage = await effectiveUsage(db, plan.id, period);
     counters = await Promise.all(
       rows.map((r) => engine.quotaUsed(quotaCounterId(r.keyId, plan.id), period.start)),
     );
-    const settled = rows.every((r, i) => counters[i] === Math.max(0, effectiveOf(usage, r.keyId).effective));
+    const settled = rows.every((r, i) => (counters[i] ?? 0) === effectiveOf(usage, r.keyId).effective);
     if (settled || attempt === COUNTER_ATTEMPTS) break;
     await sleep(COUNTER_RETRY_MS);
   }
   rows.forEach((row, i) => {
     const { adjustments, effective } = effectiveOf(usage, row.keyId);
-    const counter = counters[i]!;
+    // A counter the engine does not hold has counted nothing yet.
+    const counter = counters[i] ?? 0;
     const remaining = reported[row.keyId]?.at(-1)?.[1] ?? limit;
     Object.assign(row, { adjustments, effective, counter, remaining });
-    if (effective < 0) {
-      row.problems.push(
-        `remaining ${limit - effective} exceeds the limit ${limit}: the quota counter cannot go below 0, so the gateway admits at most ${limit}`,
-      );
-    } else if (counter !== effective) {
+    if (counter !== effective) {
       row.problems.push(`the quota counter holds ${counter}, the ledger plus adjustments give ${effective}`);
     }
     if (remaining !== Math.max(0, limit - effective)) {

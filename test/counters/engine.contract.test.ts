@@ -217,14 +217,27 @@ for (const adapter of ADAPTERS) {
 
     test("setQuotaRemaining sets the count to limit - remaining for that period", async () => {
       const quota = dailyQuota(10);
+      assert.equal(await engine.quotaUsed("q", quota.start), undefined);
       await engine.setQuotaRemaining("q", quota.start, 10, 3);
       assert.equal(await engine.quotaUsed("q", quota.start), 7);
       assert.equal(await admittedOf(5, [], quota), 3);
       await engine.setQuotaRemaining("q", quota.start, 10, 10);
       assert.equal(await engine.quotaUsed("q", quota.start), 0);
+    });
+
+    test("a remaining above the limit makes the count negative: the period admits exactly that many", async () => {
+      const quota = dailyQuota(10);
       await engine.setQuotaRemaining("q", quota.start, 10, 50);
-      assert.equal(await engine.quotaUsed("q", quota.start), 0);
-      assert.equal(await admittedOf(12, [], quota), 10);
+      assert.equal(await engine.quotaUsed("q", quota.start), -40);
+      const first = await take([], quota);
+      assert.equal(first.quotaRemaining, 49);
+      assert.equal(await admittedOf(60, [], quota), 49);
+      assert.equal(await engine.quotaUsed("q", quota.start), 10);
+      // A negative seed (a restart after such an extension) holds too.
+      clock.set(quota.end);
+      const tomorrow = dailyQuota(10);
+      await engine.seedQuota("q", tomorrow.start, -5);
+      assert.equal(await admittedOf(20, [], tomorrow), 15);
     });
 
     test("seedQuota raises a count and never lowers it", async () => {

@@ -133,7 +133,7 @@ describe("resilient engine over a Redis server that stops", { skip: redisSkip },
     assert.equal(engine.primaryUp, false);
     await redis.start();
     await untilPrimaryAnswers();
-    const before = await primary.quotaUsed("q", quota.start);
+    const before = (await primary.quotaUsed("q", quota.start)) ?? 0;
     assert.equal((await engine.take(request())).admitted, true);
     assert.equal(await primary.quotaUsed("q", quota.start), before + 1);
   });
@@ -146,7 +146,7 @@ describe("resilient engine over a Redis server that stops", { skip: redisSkip },
     await redis.start();
     await untilPrimaryAnswers();
     // Redis restarted empty: it holds only what it admitted since it came back.
-    const counted = await primary.quotaUsed("q", quota.start);
+    const counted = (await primary.quotaUsed("q", quota.start)) ?? 0;
     assert.ok(counted >= 1, `Redis counted ${counted}`);
     assert.equal((await engine.take(request())).admitted, true);
     assert.equal(await primary.quotaUsed("q", quota.start), counted + 1);

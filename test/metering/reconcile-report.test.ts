@@ -99,14 +99,18 @@ for (const dialect of DIALECTS) {
       assert.match(row.problems.join("; "), /the quota counter holds 2, the ledger plus adjustments give 5/);
     });
 
-    test("a remaining quota above the limit is reported: the counters cannot hold it yet", async () => {
+    test("a remaining quota above the limit is held by the counters: the gateway admits exactly that many", async () => {
       const c = await planWithKey(t, apiId, { quota: { limit: 5, period: "DAY", offset: 0 } });
+      await caughtUp(t);
       await t.tollgate.services.metering.updateUsage(c.planId, c.keyId, [
         { op: "replace", path: "/remaining", value: "8" },
       ]);
-      const [row] = (await reconcile(c.planId)).body.item;
-      assert.deepEqual([row.effective, row.counter, row.remaining, row.agreed], [-3, 0, 8, false]);
-      assert.match(row.problems[0], /remaining 8 exceeds the limit 5/);
+      const [before] = (await reconcile(c.planId)).body.item;
+      assert.deepEqual([before.effective, before.counter, before.remaining, before.agreed], [-3, -3, 8, true]);
+      const seen = await statuses(t, 10, c.key);
+      assert.deepEqual(seen, [...Array(8).fill(200), 429, 429]);
+      const [after] = (await reconcile(c.planId)).body.item;
+      assert.deepEqual([after.effective, after.counter, after.remaining, after.agreed], [5, 5, 0, true]);
     });
 
     test("a past month is reconciled between ledger and get-usage; a bad period is a 400", async () => {
