@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { usageRetentionDays } from "../metering/index.js";
 
 /** Everything `tollgate serve` is configured by: flags first, then environment, then defaults. */
 export interface Settings {
@@ -21,6 +22,8 @@ export interface Settings {
   /** The account-wide bucket every request passes (AWS's defaults: 10,000 rps, burst 5,000). */
   accountRateLimit: number;
   accountBurstLimit: number;
+  /** Days of usage history kept (TOLLGATE_USAGE_RETENTION_DAYS, at least 90). */
+  usageRetentionDays: number;
 }
 
 export interface SettingsFlags {
@@ -49,6 +52,7 @@ export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEn
     accessLog: flags.accessLog ?? env.TOLLGATE_ACCESS_LOG ?? "stdout",
     accountRateLimit: positive("TOLLGATE_ACCOUNT_RATE_LIMIT", env.TOLLGATE_ACCOUNT_RATE_LIMIT, 10_000),
     accountBurstLimit: positive("TOLLGATE_ACCOUNT_BURST_LIMIT", env.TOLLGATE_ACCOUNT_BURST_LIMIT, 5_000),
+    usageRetentionDays: usageRetentionDays(env),
   };
 }
 
