@@ -8,38 +8,48 @@ import { type EventValue, type ValueMatcher, valuePredicate } from "./value-matc
 import { matchWildcard, type Wildcard } from "./wildcard.js";
 
 /**
- * Many rules compiled into one index. Every field path any rule names is a field with value
- * indexes (hash maps for exact strings, numbers, literals and IP addresses; character tries for
- * prefixes, suffixes, case-insensitive values and the literal start of wildcards; short lists for
- * ranges and anything-but). Matching walks the event once along the known paths; each value looks
- * up the conditions it satisfies, and a branch matches when all its conditions were satisfied
- * (candidate counting) and no exists:false condition was contradicted. The work grows with the
- * event's values and the matches found, not with the number of rules.
+ * Many rules compiled into one index. Each match branch of each rule is filed under one "gate":
+ * its most selective condition (an exact value before a prefix, a prefix before a range, a range
+ * before exists or anything-but; among exact values the one fewest other branches share). Every
+ * field path any rule names has value indexes for the gates on it: hash maps for exact strings,
+ * numbers, literals and IP addresses; character tries for prefixes, suffixes, case-insensitive
+ * values and the literal start of wildcards; short lists for ranges and the rest.
+ *
+ * Matching walks the event once along the known paths, collecting each field's values and looking
+ * them up in the gate indexes. Only branches whose gate fired are then checked, condition by
+ * condition, against the collected values (exists:false holds when a field has no value). So the
+ * work grows with the event's values and the branches sharing its selective values, not with the
+ * number of rules.
  */
 
 class RuleState<Id> {
   stamp = 0;
   readonly branches: BranchState<Id>[] = [];
-  readonly conds: CondState<Id>[] = [];
   constructor(readonly id: Id) {}
 }
 
+/** A branch condition checked against the collected values once the gate fired. */
+interface OtherCond<Id> {
+  readonly field: FieldIndex<Id>;
+  readonly test: (v: EventValue) => boolean;
+  /** the value list has exists:false: the condition also holds when the field has no value */
+  readonly absentOk: boolean;
+}
+
 class BranchState<Id> {
-  /** conditions without exists:false; all must be satisfied */
-  required = 0;
-  count = 0;
+  /** match() call in which the branch became a candidate */
   stamp = 0;
-  veto = 0;
+  /** the indexed condition, or null when every condition allows absence */
+  gate: CondState<Id> | null = null;
+  others: OtherCond<Id>[] = [];
   constructor(readonly rule: RuleState<Id>) {}
 }
 
+/** A gate: the indexed condition of one branch. */
 class CondState<Id> {
-  stamp = 0;
   constructor(
     readonly branch: BranchState<Id>,
     readonly field: FieldIndex<Id>,
-    /** false for a condition with exists:false (it holds while the field is absent) */
-    readonly positive: boolean,
   ) {}
 }
 
@@ -133,8 +143,9 @@ function removeFrom<K, E>(map: Map<K, E[]>, key: K, drop: (e: E) => boolean): vo
 class FieldIndex<Id> {
   /** conditions using this field */
   refs = 0;
-  /** match() call that saw a value here */
+  /** match() call that saw a value here; `values` are that call's */
   stamp = 0;
+  readonly values: EventValue[] = [];
   readonly strings = new Map<string, CondState<Id>[]>();
   readonly ips = new Map<string, CondState<Id>[]>();
   readonly numbers = new Map<number, CondState<Id>[]>();
@@ -145,8 +156,6 @@ class FieldIndex<Id> {
   nulls: CondState<Id>[] = [];
   /** exists:true */
   any: CondState<Id>[] = [];
-  /** conditions with exists:false, contradicted when the field has a value they reject */
-  absent: CondState<Id>[] = [];
   readonly prefixes = new CharNode<CondState<Id>>();
   readonly suffixes = new CharNode<CondState<Id>>();
   /** wildcards, by their literal text before the first star */
@@ -297,6 +306,41 @@ function sameEntryNot<Id>(cond: CondState<Id>): (e: { cond: CondState<Id> }) => 
   return (e) => e.cond !== cond;
 }
 
+/** How broad a matcher is, for choosing gates: 0 exact, 1 affix, 2 range, 3 anything. */
+function breadth(m: ValueMatcher): number {
+  switch (m.kind) {
+    case "string":
+    case "ip":
+    case "number":
+    case "literal":
+      return 0;
+    case "prefix":
+    case "suffix":
+    case "prefix-ignore-case":
+    case "suffix-ignore-case":
+    case "equals-ignore-case":
+      return m.value.length > 0 ? 1 : 3;
+    case "wildcard":
+      return m.wildcard.pieces[0]!.length > 0 ? 1 : 3;
+    case "numeric":
+    case "cidr":
+      return 2;
+    default:
+      return 3;
+  }
+}
+
+/** OR of the matchers' predicates, skipping exists:false (it never holds for a present value). */
+function anyOf(matchers: readonly ValueMatcher[]): (v: EventValue) => boolean {
+  const preds = matchers.filter((m) => !(m.kind === "exists" && !m.value)).map(valuePredicate);
+  if (preds.length === 0) return () => false;
+  if (preds.length === 1) return preds[0]!;
+  return (v) => {
+    for (let i = 0; i < preds.length; i++) if (preds[i]!(v)) return true;
+    return false;
+  };
+}
+
 /** Many rules compiled together: match(event) returns the ids of every rule whose pattern matches. add/remove are incremental. */
 export class RuleMatcher<Id> implements ValueVisitor {
   private readonly rules = new Map<Id, { state: RuleState<Id>; pattern: CompiledPattern }>();
@@ -305,11 +349,10 @@ export class RuleMatcher<Id> implements ValueVisitor {
   private readonly fieldSlots: (FieldIndex<Id> | undefined)[] = [];
   private readonly freeSlots: number[] = [];
   /** branches whose conditions all allow absence: checked on every event */
-  private zeroRequired: BranchState<Id>[] = [];
+  private ungated: BranchState<Id>[] = [];
   private epoch = 0;
   // per-match scratch, reused
-  private readonly completed: BranchState<Id>[] = [];
-  private readonly touched: FieldIndex<Id>[] = [];
+  private readonly candidates: BranchState<Id>[] = [];
 
   /** Number of rules. */
   get size(): number {
@@ -326,17 +369,22 @@ export class RuleMatcher<Id> implements ValueVisitor {
     const rule = new RuleState(id);
     for (const branch of compiled.parsed.branches) {
       const b = new BranchState(rule);
+      const gatePath = this.chooseGate(branch);
       for (const [path, matchers] of branch) {
         const field = this.fieldFor(path);
         field.refs++;
-        const positive = !matchers.some((m) => m.kind === "exists" && !m.value);
-        const cond = new CondState(b, field, positive);
-        if (positive) b.required++;
-        else field.absent.push(cond);
-        for (const m of matchers) field.insert(m, cond);
-        rule.conds.push(cond);
+        if (path === gatePath) {
+          const gate = new CondState(b, field);
+          for (const m of matchers) field.insert(m, gate);
+          b.gate = gate;
+        } else {
+          const absentOk = matchers.some((m) => m.kind === "exists" && !m.value);
+          b.others.push({ field, test: anyOf(matchers), absentOk });
+        }
       }
-      if (b.required === 0) this.zeroRequired.push(b);
+      // Cheap checks first: exact values fail fastest.
+      b.others.sort((x, y) => Number(x.absentOk) - Number(y.absentOk));
+      if (b.gate === null) this.ungated.push(b);
       rule.branches.push(b);
     }
     this.rules.set(id, { state: rule, pattern: compiled });
@@ -348,40 +396,95 @@ export class RuleMatcher<Id> implements ValueVisitor {
     if (entry === undefined) return;
     this.rules.delete(id);
     const { state, pattern } = entry;
-    let i = 0;
-    for (const branch of pattern.parsed.branches) {
-      for (const [, matchers] of branch) {
-        const cond = state.conds[i++]!;
-        const field = cond.field;
-        for (const m of matchers) field.remove(m, cond);
-        if (!cond.positive) field.absent = field.absent.filter((c) => c !== cond);
+    pattern.parsed.branches.forEach((branch, i) => {
+      const b = state.branches[i]!;
+      for (const [path, matchers] of branch) {
+        const field = this.fields.get(path)!;
+        if (b.gate !== null && b.gate.field === field) {
+          for (const m of matchers) field.remove(m, b.gate);
+        }
         if (--field.refs === 0) this.dropField(field);
       }
-    }
-    if (state.branches.some((b) => b.required === 0)) {
-      this.zeroRequired = this.zeroRequired.filter((b) => b.rule !== state);
+    });
+    if (state.branches.some((b) => b.gate === null)) {
+      this.ungated = this.ungated.filter((b) => b.rule !== state);
     }
   }
 
   /** The ids of every rule whose pattern matches the event (a parsed JSON object), each once. */
   match(event: unknown): Id[] {
     const epoch = ++this.epoch;
-    this.completed.length = 0;
-    this.touched.length = 0;
+    const candidates = this.candidates;
+    candidates.length = 0;
     this.trie.walk(event, this);
-    for (const field of this.touched) {
-      for (const c of field.absent) if (c.stamp !== epoch) c.branch.veto = epoch;
-    }
     const out: Id[] = [];
-    for (const b of this.completed) this.emit(b, epoch, out);
-    for (const b of this.zeroRequired) this.emit(b, epoch, out);
+    for (let i = 0; i < candidates.length; i++) this.verify(candidates[i]!, epoch, out);
+    for (let i = 0; i < this.ungated.length; i++) this.verify(this.ungated[i]!, epoch, out);
     return out;
   }
 
-  private emit(b: BranchState<Id>, epoch: number, out: Id[]): void {
-    if (b.veto === epoch || b.rule.stamp === epoch) return;
-    b.rule.stamp = epoch;
-    out.push(b.rule.id);
+  /** Checks a candidate branch's other conditions against the values collected for this event. */
+  private verify(b: BranchState<Id>, epoch: number, out: Id[]): void {
+    const rule = b.rule;
+    if (rule.stamp === epoch) return;
+    const others = b.others;
+    for (let i = 0; i < others.length; i++) {
+      const o = others[i]!;
+      const f = o.field;
+      if (f.stamp !== epoch) {
+        if (o.absentOk) continue;
+        return;
+      }
+      const values = f.values;
+      let ok = false;
+      for (let j = 0; j < values.length; j++) {
+        if (o.test(values[j]!)) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) return;
+    }
+    rule.stamp = epoch;
+    out.push(rule.id);
+  }
+
+  /**
+   * The path of the branch's most selective condition: the narrowest matcher kinds, then (for
+   * exact values) the fewest branches already filed under the same values. Conditions with
+   * exists:false never gate. Returns null when every condition has exists:false.
+   */
+  private chooseGate(branch: ReadonlyMap<string, readonly ValueMatcher[]>): string | null {
+    let best: string | null = null;
+    let bestBreadth = Number.POSITIVE_INFINITY;
+    let bestShare = Number.POSITIVE_INFINITY;
+    for (const [path, matchers] of branch) {
+      if (matchers.some((m) => m.kind === "exists" && !m.value)) continue;
+      const b = Math.max(...matchers.map(breadth));
+      const share = b === 0 ? this.sharing(path, matchers) : matchers.length;
+      if (b < bestBreadth || (b === bestBreadth && share < bestShare)) {
+        best = path;
+        bestBreadth = b;
+        bestShare = share;
+      }
+    }
+    return best;
+  }
+
+  /** How many gates already sit under the same exact values of a field. */
+  private sharing(path: string, matchers: readonly ValueMatcher[]): number {
+    const f = this.fields.get(path);
+    let n = matchers.length;
+    if (f === undefined) return n;
+    for (const m of matchers) {
+      if (m.kind === "string") n += f.strings.get(m.value)?.length ?? 0;
+      else if (m.kind === "number")
+        n += (Number.isNaN(m.key) ? f.rawNumbers.get(m.value) : f.numbers.get(m.key))?.length ?? 0;
+      else if (m.kind === "ip") n += f.ips.get(m.key)?.length ?? 0;
+      else if (m.kind === "literal")
+        n += (m.value === true ? f.trues : m.value === false ? f.falses : f.nulls).length;
+    }
+    return n;
   }
 
   private fieldFor(path: string): FieldIndex<Id> {
@@ -416,16 +519,10 @@ export class RuleMatcher<Id> implements ValueVisitor {
   }
 
   private hit(cond: CondState<Id>): void {
-    const epoch = this.epoch;
-    if (cond.stamp === epoch) return;
-    cond.stamp = epoch;
-    if (!cond.positive) return;
     const b = cond.branch;
-    if (b.stamp !== epoch) {
-      b.stamp = epoch;
-      b.count = 0;
-    }
-    if (++b.count === b.required) this.completed.push(b);
+    if (b.stamp === this.epoch) return;
+    b.stamp = this.epoch;
+    this.candidates.push(b);
   }
 
   private hitAll(conds: readonly CondState<Id>[] | undefined | null): void {
@@ -436,7 +533,7 @@ export class RuleMatcher<Id> implements ValueVisitor {
   private runChecks(checks: readonly Check<Id>[], v: EventValue): void {
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i]!;
-      if (c.cond.stamp !== this.epoch && c.test(v)) this.hit(c.cond);
+      if (c.cond.branch.stamp !== this.epoch && c.test(v)) this.hit(c.cond);
     }
   }
 
@@ -445,8 +542,9 @@ export class RuleMatcher<Id> implements ValueVisitor {
     const f = this.fieldSlots[slot]!;
     if (f.stamp !== this.epoch) {
       f.stamp = this.epoch;
-      this.touched.push(f);
+      f.values.length = 0;
     }
+    f.values.push(v);
     this.hitAll(f.any);
     if (typeof v === "string") this.visitString(f, v);
     else if (typeof v === "number") this.visitNumber(f, v);
@@ -492,8 +590,9 @@ export class RuleMatcher<Id> implements ValueVisitor {
     for (let i = 0; wild !== undefined; i++) {
       const entries = wild.entries;
       if (entries !== null) {
-        for (const e of entries)
-          if (e.cond.stamp !== this.epoch && matchWildcard(e.wildcard, v)) this.hit(e.cond);
+        for (const e of entries) {
+          if (e.cond.branch.stamp !== this.epoch && matchWildcard(e.wildcard, v)) this.hit(e.cond);
+        }
       }
       if (i === v.length || wild.next === null) break;
       wild = wild.next.get(v.charCodeAt(i));
@@ -523,6 +622,6 @@ export class RuleMatcher<Id> implements ValueVisitor {
   }
 
   private confirm(entries: readonly FoldedEntry<Id>[], v: string): void {
-    for (const e of entries) if (e.cond.stamp !== this.epoch && e.test(v)) this.hit(e.cond);
+    for (const e of entries) if (e.cond.branch.stamp !== this.epoch && e.test(v)) this.hit(e.cond);
   }
 }

@@ -11,28 +11,37 @@ import type { Wildcard } from "./wildcard.js";
 const STAR = -1;
 const encoder = new TextEncoder();
 
-function tokens(w: Wildcard): number[] {
-  const out: number[] = [0x22];
+function tokens(w: Wildcard, quoted: boolean): number[] {
+  const out: number[] = quoted ? [0x22] : [];
   w.pieces.forEach((piece, i) => {
     if (i > 0) out.push(STAR);
     for (const b of encoder.encode(piece)) out.push(b);
   });
-  out.push(0x22);
+  if (quoted) out.push(0x22);
   return out;
 }
 
 /** Explored state sets before giving up and calling the rule too complex. */
 const MAX_EXPLORED = 20_000;
 
-/** Returns the complexity, or `cap + 1` once it is known to exceed `cap`. */
-export function wildcardComplexity(wildcards: readonly Wildcard[], cap: number): number {
+/**
+ * Returns the complexity, or `cap + 1` once it is known to exceed `cap`. `quoted: false` leaves
+ * out the quotes event-ruler wraps JSON values in (its own tests evaluate bare values).
+ */
+export function wildcardComplexity(
+  wildcards: readonly Wildcard[],
+  cap: number,
+  options: { quoted: boolean } = { quoted: true },
+): number {
   const seen = new Set<string>();
-  const patterns = wildcards.map(tokens).filter((t) => {
-    const key = t.join(",");
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const patterns = wildcards
+    .map((w) => tokens(w, options.quoted))
+    .filter((t) => {
+      const key = t.join(",");
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   if (patterns.length === 0) return 0;
   // A state is pattern index * stride + position.
   const stride = Math.max(...patterns.map((t) => t.length)) + 1;
