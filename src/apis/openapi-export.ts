@@ -64,6 +64,8 @@ export function exportDocument(snapshot: ApiSnapshot, options: ExportOptions): J
     }),
     servers: [{ url: "/{basePath}", variables: { basePath: { default: options.stageName } } }],
     ...(Array.isArray(definition.tags) ? { tags: definition.tags } : {}),
+    // Operations that rely on the document-wide requirement keep it (the API key among them).
+    ...(Array.isArray(definition.security) ? { security: definition.security } : {}),
     paths,
     ...(Object.keys(components).length ? { components } : {}),
     ...(options.extensions.includes("apigateway") ? apiExtensions(snapshot, options) : {}),

@@ -63,10 +63,12 @@ export class OrgUsageService {
       apiKeys: ApiKeyService;
       usagePlans: UsagePlanService;
       billing: Billing;
+      commitUsage?: () => Promise<void>;
     },
   ) {}
 
   async view(tenantId: string, currentPlanId?: string): Promise<OrgUsageView> {
+    await this.services.commitUsage?.().catch(() => {});
     const now = this.clock.now();
     const endDate = utcDay(now);
     const startDate = `${endDate.slice(0, 8)}01`;

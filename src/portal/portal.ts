@@ -27,6 +27,8 @@ export interface PortalDependencies {
   apiKeys: ApiKeyService;
   metering: MeteringService;
   billing: Billing;
+  /** Commits usage the gateway counted but has not written yet, before usage is read. */
+  commitUsage?: () => Promise<void>;
 }
 
 /** A message the embedded mailer sent (the admin console lists them). */

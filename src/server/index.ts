@@ -18,13 +18,7 @@ import { SecretBox } from "../core/secrets.js";
 import { type CounterEngine, InProcessEngine, RedisEngine, ResilientEngine } from "../counters/index.js";
 import { Events, type EventsSettings, eventsSettings } from "../events/index.js";
 import { AccessLog, GatewayCors, type RunningGateway, startGateway } from "../gateway/index.js";
-import {
-  MeteringJobs,
-  MeteringService,
-  UsageAlertService,
-  UsageLedger,
-  usageRetentionDays,
-} from "../metering/index.js";
+import { MeteringJobs, MeteringService, UsageAlertService, UsageLedger } from "../metering/index.js";
 import { ApiKeyService, KeyExpirySweep, TenantService, UsagePlanService } from "../plans/index.js";
 import {
   LogMailer,
@@ -87,7 +81,7 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
   const box = new SecretBox(secrets.serverSecret);
   // Metering adjusts live quota counters, so the engine exists before the admin API.
-  const retentionDays = usageRetentionDays(process.env);
+  const retentionDays = settings.usageRetentionDays;
   const engine = counterEngine(settings);
   const metering = new MeteringService(store, clock, engine);
   const domain = {
@@ -112,7 +106,14 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   const mailer: Mailer = portalConfig.smtpUrl
     ? new SmtpMailer(portalConfig.smtpUrl, portalConfig.mailFrom)
     : new LogMailer(store, clock, options.mailLog ?? ((line) => process.stdout.write(`${line}\n`)));
-  const portalDomain = new Portal({ ...domain, store, clock, mailer, config: portalConfig });
+  const portalDomain = new Portal({
+    ...domain,
+    store,
+    clock,
+    mailer,
+    config: portalConfig,
+    commitUsage: () => ledger.commit(),
+  });
   const services = { ...domain, portal: portalDomain };
 
   // Replays what a crashed process journaled before anything reads usage.
@@ -170,6 +171,8 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   keyExpiry.start();
   const meteringJobs = new MeteringJobs({ store, clock, alerts: services.usageAlerts, retentionDays });
   meteringJobs.start();
+  // Deliveries left queued by an earlier process (or a crashed one, once its leases end) resume here.
+  services.events.start();
 
   return {
     store,

@@ -14,7 +14,10 @@ export function barChart(input: {
   const width = 720;
   const height = 220;
   const pad = { left: 48, right: 12, top: 12, bottom: 28 };
-  const max = Math.max(1, ...input.values, input.limit ?? 0);
+  const peak = Math.max(1, ...input.values);
+  // A limit far above the bars would flatten them: it is drawn only when it is in sight.
+  const limitShown = input.limit !== undefined && input.limit <= peak * 1.25 ? input.limit : undefined;
+  const max = Math.max(peak, limitShown ?? 0);
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
   const step = plotW / Math.max(1, input.values.length);
@@ -26,7 +29,7 @@ export function barChart(input: {
       return `<rect class="bar" x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${barW.toFixed(1)}" height="${(pad.top + plotH - y(v)).toFixed(1)}"><title>${escapeHtml(input.labels[i] ?? "")}: ${v}</title></rect>`;
     })
     .join("");
-  const ticks = [0, Math.round(max / 2), max]
+  const ticks = [...new Set([0, Math.round(max / 2), max])]
     .map(
       (v) =>
         `<text class="tick" x="${pad.left - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text><line class="grid" x1="${pad.left}" x2="${width - pad.right}" y1="${y(v)}" y2="${y(v)}"/>`,
@@ -41,8 +44,8 @@ export function barChart(input: {
     )
     .join("");
   const limit =
-    input.limit !== undefined
-      ? `<line class="limit" x1="${pad.left}" x2="${width - pad.right}" y1="${y(input.limit)}" y2="${y(input.limit)}"/>`
+    limitShown !== undefined
+      ? `<line class="limit" x1="${pad.left}" x2="${width - pad.right}" y1="${y(limitShown)}" y2="${y(limitShown)}"/>`
       : "";
   const total = input.values.reduce((a, b) => a + b, 0);
   const desc = `${total} requests from ${input.labels[0] ?? ""} to ${input.labels.at(-1) ?? ""}`;

@@ -9,6 +9,7 @@ import type { Portal } from "../portal.js";
 import type { Session } from "../sessions.js";
 import { PORTAL_CSS } from "./assets/portal-css.js";
 import { PORTAL_JS } from "./assets/portal-js.js";
+import { REFERENCE_CSS } from "./assets/reference-css.js";
 import { REFERENCE_JS } from "./assets/reference-js.js";
 import { html, type SafeHtml } from "./html.js";
 import { type PageInput, page, type Viewer } from "./layout.js";
@@ -100,6 +101,7 @@ function assets(portal: Portal): Map<string, { type: string; body: string | Buff
     ],
     ["portal.js", { type: "text/javascript; charset=utf-8", body: PORTAL_JS }],
     ["reference.js", { type: "text/javascript; charset=utf-8", body: REFERENCE_JS }],
+    ["reference.css", { type: "text/css; charset=utf-8", body: REFERENCE_CSS }],
     ["swagger-ui.css", { type: "text/css; charset=utf-8", body: swagger("swagger-ui.css") }],
     [
       "swagger-ui-bundle.js",

@@ -30,5 +30,12 @@ export const REFERENCE_JS = `
     onComplete: function () { var value = field ? field.value : key; if (value) ui.preauthorizeApiKey("api_key", value); }
   });
   window.tollgateReference = ui;
+  // Swagger UI leaves its server list unlabelled and its scrolling code blocks out of the tab order.
+  var mend = function () {
+    var servers = root.querySelector("#servers");
+    if (servers && !servers.getAttribute("aria-label")) servers.setAttribute("aria-label", "Server");
+    root.querySelectorAll(".microlight, .highlight-code pre").forEach(function (el) { if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0"); });
+  };
+  new MutationObserver(mend).observe(root, { childList: true, subtree: true });
 })();
 `;

@@ -322,6 +322,7 @@ export function adminPages(web: PortalWeb): void {
 
   // ---- usage, invoices, mail ----------------------------------------------------------------------------
   consolePage("/admin/usage", "Usage", async () => {
+    await d.commitUsage?.().catch(() => {});
     const endDate = utcDay(d.clock.now());
     const startDate = `${endDate.slice(0, 8)}01`;
     const report = await d.metering.report({ startDate, endDate, groupBy: "tenant,plan", limit: 500 });

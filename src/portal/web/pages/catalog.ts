@@ -121,7 +121,7 @@ export function catalogPages(web: PortalWeb): void {
     const org = viewer.orgs.find((o) => o.id === wanted) ?? viewer.orgs[0];
     return web.render(request, reply, {
       title: `${api.name} reference`,
-      styles: ["/assets/swagger-ui.css"],
+      styles: ["/assets/swagger-ui.css", "/assets/reference.css"],
       scripts: ["/assets/swagger-ui-bundle.js", "/assets/reference.js"],
       body: referencePage(viewer, {
         title: `${api.name} (${stage.name}) reference`,
@@ -146,7 +146,7 @@ export function catalogPages(web: PortalWeb): void {
     const document = await portal.catalog.document(id, { publishedOnly: !request.portal.viewer.admin });
     return web.render(request, reply, {
       title: `${document.name} reference`,
-      styles: ["/assets/swagger-ui.css"],
+      styles: ["/assets/swagger-ui.css", "/assets/reference.css"],
       scripts: ["/assets/swagger-ui-bundle.js", "/assets/reference.js"],
       body: referencePage(request.portal.viewer, {
         title: document.name,
