@@ -11,6 +11,7 @@ import { applyCommand } from "./commands/apply.js";
 import { billingCommand } from "./commands/billing.js";
 import { keysCommand } from "./commands/keys.js";
 import { plansCommand } from "./commands/plans.js";
+import { portalCommand } from "./commands/portal.js";
 import { serveCommand } from "./commands/serve.js";
 import { stagesCommand } from "./commands/stages.js";
 import { tenantsCommand } from "./commands/tenants.js";
@@ -35,6 +36,7 @@ for (const register of [
   keysCommand,
   usageCommand,
   billingCommand,
+  portalCommand,
 ]) {
   register(program);
 }
