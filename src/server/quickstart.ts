@@ -44,9 +44,19 @@ export async function seedQuickstart(
     );
   }
   const api = config.apis[0]!;
+  const apiId = result?.ids.apis.get(api.name) ?? plan.known.apis.get(api.name) ?? "";
+  // The example is published in the developer portal, so its catalog shows something at once.
+  if (apiId) {
+    await client.request("PUT", `/portal/catalog/${apiId}`, { body: { published: true } });
+    for (const stage of api.stages) {
+      await client.request("PUT", `/portal/catalog/${apiId}/stages/${stage.name}`, {
+        body: { published: true },
+      });
+    }
+  }
   return {
     apiName: api.name,
-    apiId: result?.ids.apis.get(api.name) ?? plan.known.apis.get(api.name) ?? "",
+    apiId,
     stage: api.stages[0]?.name ?? "",
     keys: result?.createdKeys ?? [],
   };

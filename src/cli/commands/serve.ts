@@ -77,6 +77,7 @@ function startBanner(tollgate: Tollgate, settings: Settings, localUrl: (url: str
     "Tollgate is running.",
     `  Admin API   ${adminUrl}  (Amazon API Gateway's REST control plane)`,
     `  Gateway     ${localUrl(tollgate.gatewayUrl)}  (/{stage}/{path}, with the x-api-key header)`,
+    `  Portal      ${localUrl(tollgate.portalUrl)}  (developer portal; admin console at /admin)`,
     `  Store       ${settings.databaseUrl ? "PostgreSQL (TOLLGATE_DATABASE_URL)" : `SQLite in ${settings.dataDir}`}`,
     "",
   ];
