@@ -130,9 +130,10 @@ function event(r: () => number, i: number): object {
   };
 }
 
+/** Parsed from JSON text, as events reach the bus (flat strings, JSON.parse's object shapes). */
 const EVENTS = (() => {
   const r = rng(7);
-  return Array.from({ length: 2000 }, (_, i) => event(r, i));
+  return Array.from({ length: 2000 }, (_, i) => JSON.parse(JSON.stringify(event(r, i))) as object);
 })();
 
 function median(xs: number[]): number {

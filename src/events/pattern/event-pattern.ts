@@ -1,6 +1,6 @@
 import { PathTrie, type ValueVisitor } from "./path-trie.js";
 import { type ParsedPattern, parsePattern } from "./pattern-compiler.js";
-import { type EventValue, type ValueMatcher, valuePredicate } from "./value-matcher.js";
+import { allowsAbsence, anyOf, type EventValue } from "./value-matcher.js";
 
 /** A compiled pattern. */
 export interface EventPattern {
@@ -19,17 +19,6 @@ interface Condition {
   readonly absentOk: boolean;
   /** match() call in which the condition was last satisfied */
   stamp: number;
-}
-
-/** OR of the matchers' predicates, skipping exists:false (it never holds for a present value). */
-function anyOf(matchers: readonly ValueMatcher[]): (v: EventValue) => boolean {
-  const preds = matchers.filter((m) => !(m.kind === "exists" && !m.value)).map(valuePredicate);
-  if (preds.length === 0) return () => false;
-  if (preds.length === 1) return preds[0]!;
-  return (v) => {
-    for (let i = 0; i < preds.length; i++) if (preds[i]!(v)) return true;
-    return false;
-  };
 }
 
 /**
@@ -61,7 +50,7 @@ export class CompiledPattern implements EventPattern, ValueVisitor {
           this.byField.push([]);
           this.present.push(0);
         }
-        const absentOk = matchers.some((m) => m.kind === "exists" && !m.value);
+        const absentOk = allowsAbsence(matchers);
         const cond: Condition = { field, test: anyOf(matchers), absentOk, stamp: 0 };
         this.byField[field]!.push(cond);
         return cond;

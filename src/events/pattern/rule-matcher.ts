@@ -3,8 +3,8 @@ import { comparableKey } from "./comparable-number.js";
 import { CompiledPattern, type EventPattern } from "./event-pattern.js";
 import { ipKey, looksLikeIp } from "./ip-address.js";
 import { PathTrie, type ValueVisitor } from "./path-trie.js";
-import { parsePattern } from "./pattern-compiler.js";
-import { type EventValue, type ValueMatcher, valuePredicate } from "./value-matcher.js";
+import { type Branch, parsePattern } from "./pattern-compiler.js";
+import { allowsAbsence, anyOf, type EventValue, type ValueMatcher, valuePredicate } from "./value-matcher.js";
 import { matchWildcard, type Wildcard } from "./wildcard.js";
 
 /**
@@ -41,9 +41,49 @@ class BranchState<Id> {
   stamp = 0;
   /** the indexed condition, or null when every condition allows absence */
   gate: CondState<Id> | null = null;
+  /** set when the branch is filed under two exact conditions at once */
+  pair: PairGate<Id> | null = null;
   others: OtherCond<Id>[] = [];
   constructor(readonly rule: RuleState<Id>) {}
 }
+
+/**
+ * Exact values as Map keys: strings as themselves, comparable numbers as their key, true, false
+ * and null as themselves (all distinct under SameValueZero). Numbers outside ±5e9 and strings
+ * shaped like IP addresses have other equality rules and are never paired.
+ */
+type ExactKey = string | number | boolean | null;
+
+function exactKey(m: ValueMatcher): ExactKey | undefined {
+  if (m.kind === "string") return m.value;
+  if (m.kind === "number") return Number.isNaN(m.key) ? undefined : m.key;
+  if (m.kind === "literal") return m.value;
+  return undefined;
+}
+
+function eventKey(v: EventValue): ExactKey {
+  return typeof v === "number" ? comparableKey(v) : v;
+}
+
+/** Branches filed under the combination of exact values of two fields. */
+class PairTable<Id> {
+  refs = 0;
+  readonly map = new Map<ExactKey, Map<ExactKey, CondState<Id>[]>>();
+  constructor(
+    readonly id: string,
+    readonly first: FieldIndex<Id>,
+    readonly second: FieldIndex<Id>,
+  ) {}
+}
+
+interface PairGate<Id> {
+  readonly table: PairTable<Id>;
+  readonly firstKeys: readonly ExactKey[];
+  readonly secondKeys: readonly ExactKey[];
+}
+
+/** Combinations of a pair gate are the product of both value lists; beyond this, gate on one. */
+const MAX_PAIR_COMBINATIONS = 16;
 
 /** A gate: the indexed condition of one branch. */
 class CondState<Id> {
@@ -143,6 +183,8 @@ function removeFrom<K, E>(map: Map<K, E[]>, key: K, drop: (e: E) => boolean): vo
 class FieldIndex<Id> {
   /** conditions using this field */
   refs = 0;
+  /** pair tables whose first field this is */
+  pairs: PairTable<Id>[] = [];
   /** match() call that saw a value here; `values` are that call's */
   stamp = 0;
   readonly values: EventValue[] = [];
@@ -306,6 +348,25 @@ function sameEntryNot<Id>(cond: CondState<Id>): (e: { cond: CondState<Id> }) => 
   return (e) => e.cond !== cond;
 }
 
+/**
+ * Two fields whose conditions are exact values only (the common `source` + `detail-type`), in a
+ * fixed order so that rules naming the same two fields share a table; null when the branch has
+ * fewer than two such conditions.
+ */
+function choosePair(branch: Branch): readonly [string, string] | null {
+  const exact: [string, number][] = [];
+  for (const [path, matchers] of branch) {
+    if (matchers.length <= 4 && matchers.every((m) => exactKey(m) !== undefined)) {
+      exact.push([path, matchers.length]);
+    }
+  }
+  if (exact.length < 2) return null;
+  exact.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1));
+  const [a, b] = [exact[0]!, exact[1]!];
+  if (a[1] * b[1] > MAX_PAIR_COMBINATIONS) return null;
+  return a[0] < b[0] ? [a[0], b[0]] : [b[0], a[0]];
+}
+
 /** How broad a matcher is, for choosing gates: 0 exact, 1 affix, 2 range, 3 anything. */
 function breadth(m: ValueMatcher): number {
   switch (m.kind) {
@@ -330,17 +391,6 @@ function breadth(m: ValueMatcher): number {
   }
 }
 
-/** OR of the matchers' predicates, skipping exists:false (it never holds for a present value). */
-function anyOf(matchers: readonly ValueMatcher[]): (v: EventValue) => boolean {
-  const preds = matchers.filter((m) => !(m.kind === "exists" && !m.value)).map(valuePredicate);
-  if (preds.length === 0) return () => false;
-  if (preds.length === 1) return preds[0]!;
-  return (v) => {
-    for (let i = 0; i < preds.length; i++) if (preds[i]!(v)) return true;
-    return false;
-  };
-}
-
 /** Many rules compiled together: match(event) returns the ids of every rule whose pattern matches. add/remove are incremental. */
 export class RuleMatcher<Id> implements ValueVisitor {
   private readonly rules = new Map<Id, { state: RuleState<Id>; pattern: CompiledPattern }>();
@@ -348,11 +398,13 @@ export class RuleMatcher<Id> implements ValueVisitor {
   private readonly fields = new Map<string, FieldIndex<Id>>();
   private readonly fieldSlots: (FieldIndex<Id> | undefined)[] = [];
   private readonly freeSlots: number[] = [];
+  private readonly pairTables = new Map<string, PairTable<Id>>();
   /** branches whose conditions all allow absence: checked on every event */
   private ungated: BranchState<Id>[] = [];
   private epoch = 0;
   // per-match scratch, reused
   private readonly candidates: BranchState<Id>[] = [];
+  private readonly touched: FieldIndex<Id>[] = [];
 
   /** Number of rules. */
   get size(): number {
@@ -369,19 +421,22 @@ export class RuleMatcher<Id> implements ValueVisitor {
     const rule = new RuleState(id);
     for (const branch of compiled.parsed.branches) {
       const b = new BranchState(rule);
-      const gatePath = this.chooseGate(branch);
+      const pair = choosePair(branch);
+      const gatePath = pair === null ? this.chooseGate(branch) : null;
       for (const [path, matchers] of branch) {
         const field = this.fieldFor(path);
         field.refs++;
+        if (pair !== null && (path === pair[0] || path === pair[1])) continue;
         if (path === gatePath) {
           const gate = new CondState(b, field);
           for (const m of matchers) field.insert(m, gate);
           b.gate = gate;
         } else {
-          const absentOk = matchers.some((m) => m.kind === "exists" && !m.value);
+          const absentOk = allowsAbsence(matchers);
           b.others.push({ field, test: anyOf(matchers), absentOk });
         }
       }
+      if (pair !== null) this.filePair(b, branch, pair);
       // Cheap checks first: exact values fail fastest.
       b.others.sort((x, y) => Number(x.absentOk) - Number(y.absentOk));
       if (b.gate === null) this.ungated.push(b);
@@ -398,9 +453,10 @@ export class RuleMatcher<Id> implements ValueVisitor {
     const { state, pattern } = entry;
     pattern.parsed.branches.forEach((branch, i) => {
       const b = state.branches[i]!;
+      if (b.pair !== null) this.unfilePair(b, b.pair);
       for (const [path, matchers] of branch) {
         const field = this.fields.get(path)!;
-        if (b.gate !== null && b.gate.field === field) {
+        if (b.gate !== null && b.pair === null && b.gate.field === field) {
           for (const m of matchers) field.remove(m, b.gate);
         }
         if (--field.refs === 0) this.dropField(field);
@@ -416,7 +472,12 @@ export class RuleMatcher<Id> implements ValueVisitor {
     const epoch = ++this.epoch;
     const candidates = this.candidates;
     candidates.length = 0;
+    this.touched.length = 0;
     this.trie.walk(event, this);
+    for (let i = 0; i < this.touched.length; i++) {
+      const pairs = this.touched[i]!.pairs;
+      for (let j = 0; j < pairs.length; j++) this.lookupPair(pairs[j]!, epoch);
+    }
     const out: Id[] = [];
     for (let i = 0; i < candidates.length; i++) this.verify(candidates[i]!, epoch, out);
     for (let i = 0; i < this.ungated.length; i++) this.verify(this.ungated[i]!, epoch, out);
@@ -449,6 +510,57 @@ export class RuleMatcher<Id> implements ValueVisitor {
     out.push(rule.id);
   }
 
+  /** Hits the branches filed under any combination of the two fields' values in this event. */
+  private lookupPair(table: PairTable<Id>, epoch: number): void {
+    const second = table.second;
+    if (second.stamp !== epoch) return;
+    const firstValues = table.first.values;
+    const secondValues = second.values;
+    for (let i = 0; i < firstValues.length; i++) {
+      const inner = table.map.get(eventKey(firstValues[i]!));
+      if (inner === undefined) continue;
+      for (let j = 0; j < secondValues.length; j++) this.hitAll(inner.get(eventKey(secondValues[j]!)));
+    }
+  }
+
+  private filePair(b: BranchState<Id>, branch: Branch, pair: readonly [string, string]): void {
+    const id = `${pair[0]}\u0000${pair[1]}`;
+    let table = this.pairTables.get(id);
+    if (table === undefined) {
+      table = new PairTable(id, this.fields.get(pair[0])!, this.fields.get(pair[1])!);
+      this.pairTables.set(id, table);
+      table.first.pairs.push(table);
+    }
+    table.refs++;
+    const keys = (path: string) => branch.get(path)!.map((m) => exactKey(m)!);
+    const gate: PairGate<Id> = { table, firstKeys: keys(pair[0]), secondKeys: keys(pair[1]) };
+    const cond = new CondState(b, table.first);
+    for (const k1 of gate.firstKeys) {
+      let inner = table.map.get(k1);
+      if (inner === undefined) {
+        inner = new Map();
+        table.map.set(k1, inner);
+      }
+      for (const k2 of gate.secondKeys) pushTo(inner, k2, cond);
+    }
+    b.gate = cond;
+    b.pair = gate;
+  }
+
+  private unfilePair(b: BranchState<Id>, gate: PairGate<Id>): void {
+    const table = gate.table;
+    for (const k1 of gate.firstKeys) {
+      const inner = table.map.get(k1);
+      if (inner === undefined) continue;
+      for (const k2 of gate.secondKeys) removeFrom(inner, k2, (c) => c.branch === b);
+      if (inner.size === 0) table.map.delete(k1);
+    }
+    if (--table.refs === 0) {
+      this.pairTables.delete(table.id);
+      table.first.pairs = table.first.pairs.filter((t) => t !== table);
+    }
+  }
+
   /**
    * The path of the branch's most selective condition: the narrowest matcher kinds, then (for
    * exact values) the fewest branches already filed under the same values. Conditions with
@@ -459,7 +571,7 @@ export class RuleMatcher<Id> implements ValueVisitor {
     let bestBreadth = Number.POSITIVE_INFINITY;
     let bestShare = Number.POSITIVE_INFINITY;
     for (const [path, matchers] of branch) {
-      if (matchers.some((m) => m.kind === "exists" && !m.value)) continue;
+      if (allowsAbsence(matchers)) continue;
       const b = Math.max(...matchers.map(breadth));
       const share = b === 0 ? this.sharing(path, matchers) : matchers.length;
       if (b < bestBreadth || (b === bestBreadth && share < bestShare)) {
@@ -543,6 +655,7 @@ export class RuleMatcher<Id> implements ValueVisitor {
     if (f.stamp !== this.epoch) {
       f.stamp = this.epoch;
       f.values.length = 0;
+      if (f.pairs.length > 0) this.touched.push(f);
     }
     f.values.push(v);
     this.hitAll(f.any);

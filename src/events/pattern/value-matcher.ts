@@ -100,21 +100,38 @@ export function valuePredicate(m: ValueMatcher): (v: EventValue) => boolean {
       if (m.numbers) return (v) => typeof v !== "number" || !values.has(comparableKey(v));
       return (v) => typeof v !== "string" || !values.has(v);
     }
+    // Loops, not Array.some: no closure per call on the hot path.
     case "anything-but-prefix": {
       const values = m.values;
-      return (v) => typeof v !== "string" || !values.some((p) => v.startsWith(p));
+      return (v) => {
+        if (typeof v !== "string") return true;
+        for (let i = 0; i < values.length; i++) if (v.startsWith(values[i]!)) return false;
+        return true;
+      };
     }
     case "anything-but-suffix": {
       const values = m.values;
-      return (v) => typeof v !== "string" || !values.some((p) => v.endsWith(p));
+      return (v) => {
+        if (typeof v !== "string") return true;
+        for (let i = 0; i < values.length; i++) if (v.endsWith(values[i]!)) return false;
+        return true;
+      };
     }
     case "anything-but-ignore-case": {
       const values = m.values;
-      return (v) => typeof v !== "string" || !values.some((f) => equalsIgnoreCase(f, v));
+      return (v) => {
+        if (typeof v !== "string") return true;
+        for (let i = 0; i < values.length; i++) if (equalsIgnoreCase(values[i]!, v)) return false;
+        return true;
+      };
     }
     case "anything-but-wildcard": {
       const values = m.values;
-      return (v) => typeof v !== "string" || !values.some((w) => matchWildcard(w, v));
+      return (v) => {
+        if (typeof v !== "string") return true;
+        for (let i = 0; i < values.length; i++) if (matchWildcard(values[i]!, v)) return false;
+        return true;
+      };
     }
     case "numeric": {
       const { low, lowOpen, high, highOpen } = m;
@@ -139,6 +156,25 @@ export function valuePredicate(m: ValueMatcher): (v: EventValue) => boolean {
       return () => present;
     }
   }
+}
+
+/**
+ * A value list compiled into one predicate: any matcher holds. exists:false is left out (it never
+ * holds for a present value; absence is decided by the caller).
+ */
+export function anyOf(matchers: readonly ValueMatcher[]): (v: EventValue) => boolean {
+  const preds = matchers.filter((m) => !(m.kind === "exists" && !m.value)).map(valuePredicate);
+  if (preds.length === 0) return () => false;
+  if (preds.length === 1) return preds[0]!;
+  return (v) => {
+    for (let i = 0; i < preds.length; i++) if (preds[i]!(v)) return true;
+    return false;
+  };
+}
+
+/** True when the value list holds exists:false, so the field may also be absent. */
+export function allowsAbsence(matchers: readonly ValueMatcher[]): boolean {
+  return matchers.some((m) => m.kind === "exists" && !m.value);
 }
 
 /** A folded pattern for the ignore-case matchers. */
