@@ -9,11 +9,13 @@ import { matchWildcard, type Wildcard } from "./wildcard.js";
 
 /**
  * Many rules compiled into one index. Each match branch of each rule is filed under one "gate":
- * its most selective condition (an exact value before a prefix, a prefix before a range, a range
- * before exists or anything-but; among exact values the one fewest other branches share). Every
- * field path any rule names has value indexes for the gates on it: hash maps for exact strings,
- * numbers, literals and IP addresses; character tries for prefixes, suffixes, case-insensitive
- * values and the literal start of wildcards; short lists for ranges and the rest.
+ * two exact conditions together when the branch has them (typically source and detail-type, in a
+ * table keyed by both values), otherwise its most selective condition (an exact value before a
+ * prefix, a prefix before a range, a range before exists or anything-but; among exact values the
+ * one fewest other branches share). Every field path any rule names has value indexes for the
+ * gates on it: hash maps for exact strings, numbers, literals and IP addresses; character tries
+ * for prefixes, suffixes, case-insensitive values and the literal start of wildcards; short lists
+ * for ranges and the rest.
  *
  * Matching walks the event once along the known paths, collecting each field's values and looking
  * them up in the gate indexes. Only branches whose gate fired are then checked, condition by
