@@ -10,19 +10,27 @@ import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/secrets.js";
 import type { Store } from "../store/index.js";
 import { AccountService } from "./accounts.js";
+import { ApiDestinationService } from "./api-destinations.js";
 import type { Scope } from "./arns.js";
 import { EventBusService } from "./buses.js";
+import { ConnectionService } from "./connections.js";
+import { DeliveryLog } from "./deliveries.js";
+import { HttpSender } from "./delivery/http.js";
+import { DeliveryWorker } from "./delivery/worker.js";
 import { Ingest } from "./ingest.js";
 import { testEventPattern } from "./pattern/index.js";
 import { Router } from "./router.js";
 import { RuleService } from "./rules.js";
 import type { EventsSettings } from "./settings.js";
 import { EventSourceService } from "./sources.js";
-import type { Target } from "./targets.js";
+import { type Target, targetKind } from "./targets.js";
 
 export type { CredentialsSummary, IssuedCredentials, TenantIdentity } from "./accounts.js";
+export type { ApiDestination, ApiDestinationInput, WebhookSecretInfo } from "./api-destinations.js";
 export { busNameOf, type Scope } from "./arns.js";
 export type { CreateEventBusInput, EventBus } from "./buses.js";
+export type { AuthParameters, Connection, ConnectionInput } from "./connections.js";
+export type { Delivery, DeliveryAttempt, DeliveryFilter, DeliveryStatus } from "./deliveries.js";
 export { EventsError, type EventsErrorCode } from "./errors.js";
 export type { BusEvent, PutEventsEntry, PutEventsResult } from "./ingest.js";
 export { InvalidEventError, InvalidEventPatternError } from "./pattern/index.js";
@@ -48,6 +56,12 @@ export class Events {
   readonly sources: EventSourceService;
   readonly ingest: Ingest;
   readonly router: Router;
+  readonly connections: ConnectionService;
+  readonly destinations: ApiDestinationService;
+  readonly deliveries: DeliveryLog;
+  /** The delivery worker of this process (started by `start()`). */
+  readonly worker: DeliveryWorker;
+  private readonly http: HttpSender;
   private readonly wakers = new Set<() => void>();
 
   constructor(
@@ -76,6 +90,45 @@ export class Events {
       },
       ensureDefault: (account) => this.buses.ensureDefault(account),
     });
+    this.connections = new ConnectionService(store, clock, box);
+    this.destinations = new ApiDestinationService(store, clock, box, this.connections, {
+      allowHttp: settings.allowHttp,
+      allowPrivateTargets: settings.allowPrivateTargets,
+      providerAccountId: settings.providerAccountId,
+    });
+    this.deliveries = new DeliveryLog(store, clock, this.router, () => this.ingest.notify());
+    this.http = new HttpSender(settings.httpTimeoutMs);
+    this.worker = new DeliveryWorker(
+      store,
+      clock,
+      this.router,
+      this.ingest,
+      this.destinations,
+      this.connections,
+      this.http,
+      {
+        concurrency: settings.concurrency,
+        perDestinationConcurrency: settings.perDestinationConcurrency,
+        leaseMs: settings.leaseMs,
+        pollIntervalMs: settings.pollIntervalMs,
+        retryBaseMs: settings.retryBaseMs,
+        retryMaxMs: settings.retryMaxMs,
+        httpTimeoutMs: settings.httpTimeoutMs,
+      },
+    );
+    this.onEnqueued(() => this.worker.wake());
+    this.connections.onChange = this.destinations.onChange = () => this.worker.forget();
+  }
+
+  /** Starts the delivery worker (unless the settings turn it off). */
+  start(): void {
+    if (this.settings.worker) this.worker.start();
+  }
+
+  /** Stops the worker: deliveries in flight finish and are recorded; the rest stay queued. */
+  async close(): Promise<void> {
+    await this.worker.close();
+    await this.http.close();
   }
 
   /** The scope (account and region) a caller's requests act in. */
@@ -88,7 +141,12 @@ export class Events {
 
   /** PutTargets, with the targets' API destinations checked to exist in the caller's account. */
   putTargets(scope: Scope, input: { Rule: string; EventBusName?: string; Targets: Target[] }) {
-    return this.rules.putTargets(scope, input);
+    return this.rules.putTargets(scope, input, {
+      check: async (target) => {
+        if (targetKind(scope, target).kind === "api-destination")
+          await this.destinations.nameOf(scope, target.Arn);
+      },
+    });
   }
 
   /** TestEventPattern: whether the event (JSON text) matches the pattern (JSON text). */

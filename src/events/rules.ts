@@ -250,7 +250,7 @@ export class RuleService {
   async putTargets(
     scope: Scope,
     input: { Rule: string; EventBusName?: string; Targets: Target[] },
-    options: { managedBy?: string; check?: (trx: Tx, target: Target) => Promise<void> } = {},
+    options: { managedBy?: string; check?: (target: Target) => Promise<void> } = {},
   ): Promise<{ FailedEntryCount: number; FailedEntries: FailedTargetEntry[] }> {
     const bus = input.EventBusName ?? "default";
     checkName("rule", input.Rule, { max: 64 });
@@ -266,12 +266,12 @@ export class RuleService {
         throw new ValidationError(`The target Id ${target.Id} is specified more than once.`);
       ids.add(target.Id);
     }
+    for (const target of input.Targets) await options.check?.(target);
     const now = this.clock.now();
     await this.store.transaction(async (trx) => {
       await this.buses.require(scope, bus, trx);
       const rule = await requireRule(trx, scope.account, bus, input.Rule);
       if (rule.managed_by && rule.managed_by !== options.managedBy) throw managed(input.Rule);
-      for (const target of input.Targets) await options.check?.(trx, target);
       const existing = new Set((await targetRows(trx, scope.account, bus, input.Rule)).map((t) => t.id));
       const after = new Set([...existing, ...ids]);
       if (after.size > MAX_TARGETS_PER_RULE) {

@@ -196,6 +196,8 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
         portal.close(),
         keyExpiry.close(),
       ]);
+      // Deliveries in flight finish and are recorded before the store closes.
+      await services.events.close();
       await ledger.close();
       await accessLog?.close();
       await engine.close();

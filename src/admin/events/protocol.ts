@@ -4,13 +4,20 @@ import { type Events, EventsError, InvalidEventError, InvalidEventPatternError }
 import { AdminError } from "../errors.js";
 import type { JsonProtocol } from "../route.js";
 import { busAndRuleOperations } from "./buses-rules.js";
+import { deliveryOperations } from "./deliveries.js";
+import { destinationOperations } from "./destinations.js";
 import { ingestAndSourceOperations } from "./ingest-sources.js";
 import type { Operation } from "./operation.js";
 import { awsValidationMessage } from "./validation.js";
 
 /** Every EventBridge operation the admin port serves, by name. */
 export function eventBridgeOperations(): Record<string, Operation> {
-  return { ...busAndRuleOperations, ...ingestAndSourceOperations };
+  return {
+    ...busAndRuleOperations,
+    ...ingestAndSourceOperations,
+    ...destinationOperations,
+    ...deliveryOperations,
+  };
 }
 
 /**
