@@ -2,7 +2,16 @@
  * Admin: the control-plane HTTP API. API Gateway's REST shapes (restJson1) over the domain
  * parts, authenticated by AWS SigV4 or a bearer token, documented by its own OpenAPI file.
  */
-import type { DeploymentService, DomainNameService, RestApiService, StageService } from "../apis/index.js";
+import type {
+  AuthorizerService,
+  DeploymentService,
+  DomainNameService,
+  FirewallService,
+  ModelService,
+  RequestValidatorService,
+  RestApiService,
+  StageService,
+} from "../apis/index.js";
 import type { Billing } from "../billing/index.js";
 import type { Events } from "../events/index.js";
 import type { MeteringService, UsageAlertService } from "../metering/index.js";
@@ -11,10 +20,13 @@ import type { Portal } from "../portal/index.js";
 import { tenantCredentialRoutes } from "./events/tenant-credentials.js";
 import type { AdminRoute } from "./route.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
+import { authorizerRoutes } from "./routes/authorizers.js";
 import { billingRoutes } from "./routes/billing.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { domainNameRoutes } from "./routes/domain-names.js";
+import { firewallRoutes } from "./routes/firewall.js";
 import { portalRoutes } from "./routes/portal.js";
+import { requestValidatorRoutes } from "./routes/request-validators.js";
 import { restApiRoutes } from "./routes/rest-apis.js";
 import { stageRoutes } from "./routes/stages.js";
 import { tagRoutes } from "./routes/tags.js";
@@ -31,6 +43,10 @@ export { createAdminServer } from "./server.js";
 export interface AdminServices {
   tenants: TenantService;
   restApis: RestApiService;
+  authorizers: AuthorizerService;
+  requestValidators: RequestValidatorService;
+  models: ModelService;
+  firewall: FirewallService;
   deployments: DeploymentService;
   stages: StageService;
   domainNames: DomainNameService;
@@ -47,6 +63,8 @@ export interface AdminServices {
 export function adminRoutes(services: AdminServices): AdminRoute[] {
   return [
     ...restApiRoutes(services),
+    ...authorizerRoutes(services),
+    ...requestValidatorRoutes(services),
     ...deploymentRoutes(services),
     ...stageRoutes(services),
     ...domainNameRoutes(services),
@@ -55,6 +73,7 @@ export function adminRoutes(services: AdminServices): AdminRoute[] {
     ...apiKeyRoutes(services),
     ...tagRoutes(services),
     ...tenantRoutes(services.tenants),
+    ...firewallRoutes(services),
     ...billingRoutes(services.billing),
     ...tenantCredentialRoutes(services.events),
     ...(services.portal ? portalRoutes({ ...services, portal: services.portal }) : []),

@@ -57,6 +57,79 @@ export interface Resource {
   resourceMethods?: Record<string, Method>;
 }
 
+/**
+ * An authorizer, as API Gateway's Authorizer resource, plus `JWT` (Tollgate's, after the HTTP
+ * API's JWT authorizer) with its `jwtConfiguration`.
+ * - `TOKEN` / `REQUEST`: Tollgate POSTs the token or the request's parts to `authorizerUri` (an
+ *   http(s) URL: AWS's Lambda authorizer, over HTTP) and reads a policy document back.
+ * - `COGNITO_USER_POOLS` / `JWT`: the gateway verifies a JWT against the issuer's keys.
+ */
+export interface Authorizer {
+  id: string;
+  name: string;
+  type: AuthorizerType;
+  /** COGNITO_USER_POOLS: user pool ARNs, or (Tollgate) issuer URLs. */
+  providerARNs?: string[];
+  authType?: string;
+  authorizerUri?: string;
+  authorizerCredentials?: string;
+  /** Comma-separated: `method.request.header.Authorization`, `method.request.querystring.q`, `stageVariables.v`. */
+  identitySource?: string;
+  /** TOKEN: a regular expression the token must match, or the authorizer is not called (401). */
+  identityValidationExpression?: string;
+  /** 0 to 3600; 0 disables the cache. AWS's default is 300. */
+  authorizerResultTtlInSeconds?: number;
+  jwtConfiguration?: JwtConfiguration;
+}
+
+export type AuthorizerType = "TOKEN" | "REQUEST" | "COGNITO_USER_POOLS" | "JWT";
+
+/** How a JWT authorizer verifies tokens (Tollgate's; `issuer` and `audience` as the HTTP API's). */
+export interface JwtConfiguration {
+  /** The `iss` tokens must carry. */
+  issuer?: string;
+  /** Accepted `aud` (or, for access tokens without `aud`, `client_id`) values; any when empty. */
+  audience?: string[];
+  /** Where the signing keys are; default `{issuer}/.well-known/jwks.json`. */
+  jwksUri?: string;
+  /** Static signing keys instead of a JWKS URL: `{ "keys": [JWK, ...] }`. */
+  jwks?: { keys: Array<Record<string, unknown>> };
+  /** A claim whose value is a Tollgate tenant id: the tenant's key meters the request. */
+  tenantClaim?: string;
+}
+
+/** A request validator: what of a request is checked against the method's models and parameters. */
+export interface RequestValidator {
+  id: string;
+  name: string;
+  validateRequestBody: boolean;
+  validateRequestParameters: boolean;
+}
+
+/** A model: a JSON schema (draft 4, as API Gateway's) a request body can be validated against. */
+export interface Model {
+  id: string;
+  name: string;
+  description?: string;
+  /** The JSON schema as text. */
+  schema?: string;
+  contentType: string;
+}
+
+/** CORS answered by the gateway for an API (Tollgate's; the fields of the HTTP API's `corsConfiguration`). */
+export interface CorsConfiguration {
+  /** Origins allowed (`https://app.example.com`), or `*`. */
+  allowOrigins: string[];
+  /** Methods a preflight allows; default: the API's. */
+  allowMethods?: string[];
+  /** Request headers a preflight allows; `*` allows whatever is asked. */
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  /** Seconds a browser may cache a preflight answer. */
+  maxAge?: number;
+  allowCredentials?: boolean;
+}
+
 /** What a deployment freezes: everything the gateway needs to serve the API as deployed. */
 export interface ApiSnapshot {
   restApiId: string;
@@ -65,4 +138,11 @@ export interface ApiSnapshot {
   resources: Resource[];
   /** The OpenAPI 3 document the API was imported from (for export and mock examples), or null. */
   definition: Record<string, unknown> | null;
+  /** Frozen with the methods, as AWS's deployments do (absent in snapshots made before issue 8). */
+  authorizers?: Authorizer[];
+  requestValidators?: RequestValidator[];
+  models?: Model[];
+  /** The resource policy (JSON text). */
+  policy?: string;
+  corsConfiguration?: CorsConfiguration;
 }

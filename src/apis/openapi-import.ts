@@ -5,7 +5,7 @@
  * the plan in one transaction, or nothing when planning throws.
  */
 import { BadRequestError } from "../core/errors.js";
-import type { IntegrationResponse, Method, MethodResponse } from "./model.js";
+import type { CorsConfiguration, IntegrationResponse, Method, MethodResponse } from "./model.js";
 import {
   ANY_METHOD_KEY,
   deref,
@@ -16,6 +16,8 @@ import {
   stringMap,
   stringOf,
 } from "./openapi-json.js";
+import { type DocumentPolicies, PolicyReader } from "./openapi-policies.js";
+import { parseResourcePolicy } from "./resource-policy.js";
 import {
   buildIntegration,
   buildMethod,
@@ -41,6 +43,7 @@ export interface ApiSettings {
   minimumCompressionSize?: number;
   policy?: string;
   disableExecuteApiEndpoint?: boolean;
+  corsConfiguration?: CorsConfiguration;
 }
 
 export interface ImportPlan {
@@ -50,6 +53,11 @@ export interface ImportPlan {
   /** The document with `paths` keyed by resource path, so export and mocks find operations by resource. */
   definition: JsonObject;
   warnings: string[];
+  /**
+   * Authorizers, request validators, models and CORS the document declares. Methods' `authorizerId`
+   * and `requestValidatorId` hold names until the service stores these and swaps in their ids.
+   */
+  policies: DocumentPolicies;
 }
 
 const INTEGRATION_KEY = "x-amazon-apigateway-integration";
@@ -61,7 +69,8 @@ export function planImport(document: JsonObject, parameters: ImportParameters = 
   const base = basePathFor(document, parameters.basepath);
   const routes = new Map<string, Record<string, Method>>();
   const paths: JsonObject = {};
-  const security = new SecurityReader(document, warnings);
+  const policies = new PolicyReader(document, warnings);
+  const security = new SecurityReader(document, warnings, policies);
   for (const [docPath, rawItem] of Object.entries(objectOf(document.paths))) {
     if (docPath.startsWith("x-")) continue;
     const resourcePath = resourcePathOf(base, docPath);
@@ -79,12 +88,23 @@ export function planImport(document: JsonObject, parameters: ImportParameters = 
       const where = `${httpMethod} ${resourcePath}`;
       if (methods[httpMethod])
         throw new BadRequestError(`Invalid OpenAPI definition: ${where} is defined twice`);
-      methods[httpMethod] = planMethod(document, operation, shared, httpMethod, where, security, warnings);
+      methods[httpMethod] = planMethod(
+        document,
+        operation,
+        shared,
+        httpMethod,
+        where,
+        security,
+        policies,
+        warnings,
+      );
     }
     routes.set(resourcePath, methods);
     paths[resourcePath] = { ...objectOf(paths[resourcePath]), ...item };
   }
-  return { settings: settingsOf(document), routes, definition: { ...document, paths }, warnings };
+  const settings = settingsOf(document);
+  if (policies.policies.corsConfiguration) settings.corsConfiguration = policies.policies.corsConfiguration;
+  return { settings, routes, definition: { ...document, paths }, warnings, policies: policies.policies };
 }
 
 function planMethod(
@@ -94,14 +114,18 @@ function planMethod(
   httpMethod: string,
   where: string,
   security: SecurityReader,
+  policies: PolicyReader,
   warnings: string[],
 ): Method {
   const auth = security.methodAuth(operation);
+  const operationName = stringOf(operation.operationId);
   const method = buildMethod(
     httpMethod,
     {
       ...auth,
-      operationName: stringOf(operation.operationId),
+      requestValidatorId: policies.operationValidator(operation, where),
+      requestModels: policies.requestModels(operation, where, operationName),
+      operationName,
       requestParameters: requestParametersOf(document, [
         ...sharedParameters,
         ...asArray(operation.parameters),
@@ -209,8 +233,7 @@ function integrationResponsesOf(
 /**
  * Reads the security an operation is under (its own `security`, else the document's): an apiKey
  * scheme in the `x-api-key` header makes the API key required; a scheme carrying an
- * `x-amazon-apigateway-authorizer` sets the authorization type, with a warning because Tollgate
- * records authorizers but does not run them.
+ * `x-amazon-apigateway-authorizer` makes its authorizer the method's (by the scheme's name).
  */
 class SecurityReader {
   private readonly schemes: JsonObject;
@@ -219,6 +242,7 @@ class SecurityReader {
   constructor(
     private readonly document: JsonObject,
     private readonly warnings: string[],
+    private readonly policies: PolicyReader,
   ) {
     this.schemes = objectOf(objectOf(document.components).securitySchemes);
   }
@@ -230,6 +254,7 @@ class SecurityReader {
     let apiKeyRequired = false;
     let authorizationType = "NONE";
     let authorizationScopes: string[] | undefined;
+    let authorizerId: string | undefined;
     for (const requirement of requirements) {
       for (const [name, scopes] of Object.entries(objectOf(requirement))) {
         const scheme = objectOf(deref(this.document, this.schemes[name]));
@@ -239,25 +264,22 @@ class SecurityReader {
         const type = this.authorizationTypeOf(name, scheme);
         if (type) {
           authorizationType = type;
+          if (type !== "AWS_IAM") authorizerId = name;
           if (type === "COGNITO_USER_POOLS" && Array.isArray(scopes) && scopes.length) {
             authorizationScopes = scopes.map(String);
           }
         }
       }
     }
-    return { apiKeyRequired, authorizationType, authorizationScopes };
+    return { apiKeyRequired, authorizationType, authorizationScopes, authorizerId };
   }
 
   private authorizationTypeOf(name: string, scheme: JsonObject): string | undefined {
-    const authorizer = objectOf(scheme["x-amazon-apigateway-authorizer"]);
-    if (Object.keys(authorizer).length) {
-      const type =
-        String(authorizer.type).toLowerCase() === "cognito_user_pools" ? "COGNITO_USER_POOLS" : "CUSTOM";
-      this.warnOnce(
-        name,
-        `Security scheme '${name}' declares an x-amazon-apigateway-authorizer: its methods are recorded with authorizationType ${type}, but Tollgate does not run authorizers`,
-      );
-      return type;
+    const authorizer = this.policies.authorizer(name, scheme);
+    if (authorizer) {
+      return authorizer.type === "COGNITO_USER_POOLS" || authorizer.type === "JWT"
+        ? "COGNITO_USER_POOLS"
+        : "CUSTOM";
     }
     if (String(scheme["x-amazon-apigateway-authtype"]).toLowerCase() === "awssigv4") {
       this.warnOnce(
@@ -318,7 +340,10 @@ function settingsOf(document: JsonObject): ApiSettings {
     }
     settings.minimumCompressionSize = n;
   }
-  if (policy !== undefined) settings.policy = typeof policy === "string" ? policy : JSON.stringify(policy);
+  if (policy !== undefined) {
+    settings.policy = typeof policy === "string" ? policy : JSON.stringify(policy);
+    parseResourcePolicy(settings.policy);
+  }
   if (typeof endpoint.disableExecuteApiEndpoint === "boolean") {
     settings.disableExecuteApiEndpoint = endpoint.disableExecuteApiEndpoint;
   }

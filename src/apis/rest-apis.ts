@@ -10,11 +10,23 @@ import {
   unsupportedPatch,
 } from "../core/patch.js";
 import { type Database, fromJson, isUniqueViolation, type Store, type Tx, toJson } from "../store/index.js";
-import type { ApiSnapshot, Integration, Method, Resource } from "./model.js";
+import { checkMethodAuthorizer, loadAuthorizers, syncAuthorizers } from "./authorizers.js";
+import { checkCorsConfiguration } from "./cors-configuration.js";
+import type {
+  ApiSnapshot,
+  AuthorizerType,
+  CorsConfiguration,
+  Integration,
+  Method,
+  Resource,
+} from "./model.js";
+import { checkModels, loadModels, syncModels } from "./models.js";
 import { readOpenApi } from "./openapi-document.js";
 import { type ExportFormat, type ExportType, exportDocument, serializeExport } from "./openapi-export.js";
 import { type ApiSettings, type ImportPlan, mergeDefinitions, planImport } from "./openapi-import.js";
 import type { JsonObject } from "./openapi-json.js";
+import { loadRequestValidators, syncRequestValidators } from "./request-validators.js";
+import { parseResourcePolicy } from "./resource-policy.js";
 import {
   buildIntegration,
   buildMethod,
@@ -46,6 +58,8 @@ export interface RestApi {
   tags?: Record<string, string>;
   disableExecuteApiEndpoint: boolean;
   rootResourceId: string;
+  /** CORS the gateway answers for this API (Tollgate's, as the HTTP API's field). */
+  corsConfiguration?: CorsConfiguration;
 }
 
 export interface EndpointConfiguration {
@@ -66,6 +80,7 @@ export interface CreateRestApiInput {
   policy?: string;
   tags?: Record<string, string>;
   disableExecuteApiEndpoint?: boolean;
+  corsConfiguration?: unknown;
 }
 
 /** Query parameters of ImportRestApi and PutRestApi (AWS's `parameters` map plus `mode` and `failonwarnings`). */
@@ -91,6 +106,14 @@ interface ApiAttributes {
   policy?: string;
   tags?: Record<string, string>;
   disableExecuteApiEndpoint?: boolean;
+  corsConfiguration?: CorsConfiguration;
+}
+
+/** What methods of an API may refer to: authorizer types by id, validator ids, model names. */
+interface MethodReferences {
+  authorizers: Map<string, AuthorizerType>;
+  validators: Set<string>;
+  models: Set<string>;
 }
 
 type ApiRow = Database["rest_apis"];
@@ -98,7 +121,6 @@ type ResourceRow = Database["resources"];
 
 const ENDPOINT_TYPES = ["EDGE", "REGIONAL", "PRIVATE"];
 const MAX_COMPRESSION_SIZE = 10_485_760;
-const CUSTOM_AUTHORIZATION = ["CUSTOM", "COGNITO_USER_POOLS"];
 
 /**
  * REST APIs: create, import from OpenAPI/Swagger, put (overwrite or merge), their resources,
@@ -113,8 +135,12 @@ export class RestApiService {
 
   async create(input: CreateRestApiInput): Promise<RestApi> {
     if (input.description === "") throw new BadRequestError("Description cannot be an empty string");
+    if (input.policy) parseResourcePolicy(input.policy);
     const attributes: ApiAttributes = {
-      ...checkedSettings(input),
+      ...checkedSettings({
+        binaryMediaTypes: input.binaryMediaTypes,
+        minimumCompressionSize: input.minimumCompressionSize,
+      }),
       endpointConfiguration: endpointConfiguration(
         input.endpointConfiguration?.types,
         input.endpointConfiguration,
@@ -122,6 +148,9 @@ export class RestApiService {
       policy: input.policy,
       tags: input.tags,
       disableExecuteApiEndpoint: input.disableExecuteApiEndpoint ?? false,
+      ...(input.corsConfiguration !== undefined
+        ? { corsConfiguration: checkCorsConfiguration(input.corsConfiguration) }
+        : {}),
     };
     return this.store.transaction(async (trx) => {
       const rootId = newId();
@@ -144,14 +173,17 @@ export class RestApiService {
         endpointConfiguration: endpointConfiguration(query.endpointConfigurationTypes?.split(",")),
         policy: plan.settings.policy,
         disableExecuteApiEndpoint: plan.settings.disableExecuteApiEndpoint ?? false,
+        corsConfiguration: plan.settings.corsConfiguration,
       },
       toJson(plan.definition),
       plan.warnings,
     );
-    const tree = new ResourceTree([rootNode(row.root_resource_id)]);
-    applyRoutes(tree, plan);
     await this.store.transaction(async (trx) => {
       await trx.insertInto("rest_apis").values(row).execute();
+      const refs = await this.storePolicies(trx, row.id, plan, false);
+      const tree = new ResourceTree([rootNode(row.root_resource_id)]);
+      applyRoutes(tree, plan);
+      checkTree(tree, refs);
       await insertNodes(trx, row.id, tree.all());
       await this.store.bumpRevision(trx);
     });
@@ -168,13 +200,18 @@ export class RestApiService {
       throw new BadRequestError(`Invalid mode '${query.mode}': expected overwrite or merge`);
     }
     const plan = await this.plan(text, query);
+    let refs: MethodReferences | undefined;
     const { row } = await this.withTree(
       id,
       (tree) => {
         if (mode === "overwrite") keepOnly(tree, plan);
         applyRoutes(tree, plan);
+        checkTree(tree, refs!);
       },
       (row) => putRow(row, plan, mode === "merge"),
+      async (trx) => {
+        refs = await this.storePolicies(trx, id, plan, mode === "overwrite");
+      },
     );
     return toRestApi(row);
   }
@@ -274,10 +311,11 @@ export class RestApiService {
 
   async putMethod(apiId: string, resourceId: string, verb: string, input: MethodInput): Promise<Method> {
     const httpMethod = httpMethodOf(verb);
+    const refs = await this.references(apiId);
     return this.editMethods(apiId, resourceId, (methods) => {
       if (methods[httpMethod])
         throw new ConflictError(`Method already exists for this resource: ${httpMethod}`);
-      methods[httpMethod] = withoutAuthorizer(buildMethod(httpMethod, input));
+      methods[httpMethod] = checkReferences(buildMethod(httpMethod, input), refs);
       return methods[httpMethod];
     });
   }
@@ -299,13 +337,10 @@ export class RestApiService {
     verb: string,
     operations: PatchOperation[],
   ): Promise<Method> {
+    const refs = await this.references(apiId);
     return this.editMethods(apiId, resourceId, (methods) => {
       const current = methodIn(methods, verb);
-      const next = patchMethod(current, operations);
-      // An imported method may carry an authorizer; only a patch that sets one is refused.
-      const authChanged =
-        next.authorizationType !== current.authorizationType || next.authorizerId !== current.authorizerId;
-      if (authChanged) withoutAuthorizer(next);
+      const next = checkReferences(patchMethod(current, operations), refs);
       methods[current.httpMethod] = current.methodIntegration
         ? { ...next, methodIntegration: current.methodIntegration }
         : next;
@@ -397,6 +432,56 @@ export class RestApiService {
     };
   }
 
+  /** Authorizer types by id, validator ids and model names of an API, for checking methods. */
+  private async references(apiId: string): Promise<MethodReferences> {
+    await this.apiRow(this.store.db, apiId);
+    const [authorizers, validators, models] = await Promise.all([
+      loadAuthorizers(this.store.db, apiId),
+      loadRequestValidators(this.store.db, apiId),
+      loadModels(this.store.db, apiId),
+    ]);
+    return {
+      authorizers: new Map(authorizers.map((a) => [a.id, a.type])),
+      validators: new Set(validators.map((v) => v.id)),
+      models: new Set(models.map((m) => m.name)),
+    };
+  }
+
+  /**
+   * Stores the authorizers, validators and models an import declares, then points the planned
+   * methods at their ids (they hold names until here). Runs inside the import's transaction;
+   * returns what the API's methods may refer to afterwards.
+   */
+  private async storePolicies(
+    trx: Tx,
+    apiId: string,
+    plan: ImportPlan,
+    overwrite: boolean,
+  ): Promise<MethodReferences> {
+    const now = this.clock.now();
+    const { policies } = plan;
+    const declared = new Set(policies.models.map((m) => m.name));
+    const kept = overwrite ? [] : (await loadModels(trx, apiId)).filter((m) => !declared.has(m.name));
+    checkModels([...kept, ...policies.models]);
+    const authorizerIds = await syncAuthorizers(trx, apiId, policies.authorizers, overwrite, now);
+    const validatorIds = await syncRequestValidators(trx, apiId, policies.requestValidators, overwrite, now);
+    await syncModels(trx, apiId, policies.models, overwrite, now);
+    for (const methods of plan.routes.values()) {
+      for (const method of Object.values(methods)) {
+        if (method.authorizerId) method.authorizerId = authorizerIds.get(method.authorizerId);
+        if (method.requestValidatorId)
+          method.requestValidatorId = validatorIds.get(method.requestValidatorId);
+        if (!method.authorizerId) delete method.authorizerId;
+        if (!method.requestValidatorId) delete method.requestValidatorId;
+      }
+    }
+    return {
+      authorizers: new Map((await loadAuthorizers(trx, apiId)).map((a) => [a.id, a.type])),
+      validators: new Set(validatorIds.values()),
+      models: new Set([...kept.map((m) => m.name), ...declared]),
+    };
+  }
+
   private async plan(text: string, query: ImportQuery): Promise<ImportPlan> {
     const document = await readOpenApi(text);
     const plan = planImport(document.document, { basepath: query.basepath });
@@ -483,10 +568,12 @@ export class RestApiService {
     apiId: string,
     edit: (tree: ResourceTree) => T,
     rowAfter?: (row: ApiRow) => ApiRow,
+    prepare?: (trx: Tx) => Promise<void>,
   ): Promise<{ result: T; row: ApiRow }> {
     try {
       return await this.store.transaction(async (trx) => {
         let row = await this.apiRow(trx, apiId);
+        await prepare?.(trx);
         const before = await loadNodes(trx, apiId);
         const tree = new ResourceTree(structuredClone(before));
         const result = edit(tree);
@@ -526,12 +613,23 @@ export async function snapshotApi(source: Store | Tx, restApiId: string): Promis
   const row = await db.selectFrom("rest_apis").selectAll().where("id", "=", restApiId).executeTakeFirst();
   if (!row) throw new NotFoundError(`Invalid API identifier specified: ${restApiId}`);
   const tree = new ResourceTree(await loadNodes(db, restApiId));
+  const attributes = attributesOf(row);
+  const [authorizers, requestValidators, models] = await Promise.all([
+    loadAuthorizers(db, restApiId),
+    loadRequestValidators(db, restApiId),
+    loadModels(db, restApiId),
+  ]);
   return {
     restApiId,
     name: row.name,
     apiKeySource: row.api_key_source === "AUTHORIZER" ? "AUTHORIZER" : "HEADER",
     resources: tree.all().map((n) => toResource(n, true)),
     definition: fromJson<Record<string, unknown> | null>(row.definition, null),
+    authorizers,
+    requestValidators,
+    models,
+    ...(attributes.policy ? { policy: attributes.policy } : {}),
+    ...(attributes.corsConfiguration ? { corsConfiguration: attributes.corsConfiguration } : {}),
   };
 }
 
@@ -555,6 +653,7 @@ function toRestApi(row: ApiRow): RestApi {
     ...(attributes.tags && Object.keys(attributes.tags).length ? { tags: attributes.tags } : {}),
     disableExecuteApiEndpoint: attributes.disableExecuteApiEndpoint ?? false,
     rootResourceId: row.root_resource_id,
+    ...(attributes.corsConfiguration ? { corsConfiguration: attributes.corsConfiguration } : {}),
   };
 }
 
@@ -614,8 +713,13 @@ function applyApiPatch(row: ApiRow, attributes: ApiAttributes, op: PatchOperatio
       : undefined;
   } else if (replace && field === "disableExecuteApiEndpoint")
     attributes.disableExecuteApiEndpoint = patchBoolean(op);
-  else if (replace && field === "policy") attributes.policy = op.value || undefined;
-  else if (field === "binaryMediaTypes" && key && ["add", "remove", "replace"].includes(op.op)) {
+  else if (replace && field === "policy") {
+    if (op.value) parseResourcePolicy(op.value, row.id);
+    attributes.policy = op.value || undefined;
+  } else if (field === "corsConfiguration" && !rest.length && (op.op === "replace" || op.op === "remove")) {
+    attributes.corsConfiguration =
+      op.op === "remove" || !op.value ? undefined : checkCorsConfiguration(parseJsonValue(op));
+  } else if (field === "binaryMediaTypes" && key && ["add", "remove", "replace"].includes(op.op)) {
     // The type is the path (`/binaryMediaTypes/image~1png`); replace puts the value in its place.
     const others = (attributes.binaryMediaTypes ?? []).filter((t) => t !== key);
     attributes.binaryMediaTypes =
@@ -634,6 +738,7 @@ function applyApiPatch(row: ApiRow, attributes: ApiAttributes, op: PatchOperatio
       "/minimumCompressionSize",
       "/disableExecuteApiEndpoint",
       "/policy",
+      "/corsConfiguration",
       "/binaryMediaTypes/{type}",
       "/endpointConfiguration/types/{type}",
     ]);
@@ -652,7 +757,11 @@ function applyRoutes(tree: ResourceTree, plan: ImportPlan): void {
 /** The API row after a put: the document's settings; in a merge, unstated ones stay as they were. */
 function putRow(row: ApiRow, plan: ImportPlan, merge: boolean): ApiRow {
   const attributes = attributesOf(row);
-  const stated = { ...checkedSettings(plan.settings), policy: plan.settings.policy };
+  const stated = {
+    ...checkedSettings(plan.settings),
+    policy: plan.settings.policy,
+    corsConfiguration: plan.settings.corsConfiguration,
+  };
   const previous = fromJson<JsonObject | null>(row.definition, null);
   const keep = <V>(value: V | undefined, old: V, reset: V): V => value ?? (merge ? old : reset);
   return {
@@ -685,14 +794,43 @@ function withCacheNamespace(method: Method, resourceId: string, replacing?: stri
   return { ...method, methodIntegration: { ...integration, cacheNamespace: resourceId } };
 }
 
-// Tollgate has no authorizers, so no method made by hand can name one.
-function withoutAuthorizer(method: Method): Method {
-  if (CUSTOM_AUTHORIZATION.includes(method.authorizationType) || method.authorizerId) {
+/** A method whose authorizer, validator and models exist in its API; BadRequestError otherwise. */
+function checkReferences(method: Method, refs: MethodReferences, where?: string): Method {
+  const at = where ? ` (${where})` : "";
+  try {
+    checkMethodAuthorizer(method, refs.authorizers);
+  } catch (error) {
+    throw new BadRequestError(`${(error as Error).message}${at}`);
+  }
+  if (method.requestValidatorId && !refs.validators.has(method.requestValidatorId)) {
     throw new BadRequestError(
-      "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer, and Tollgate has no authorizers",
+      `Invalid Request Validator identifier specified: ${method.requestValidatorId}${at}`,
     );
   }
+  for (const [contentType, model] of Object.entries(method.requestModels ?? {})) {
+    if (!refs.models.has(model)) {
+      throw new BadRequestError(
+        `Invalid model name '${model}' for content type ${contentType}: the API has no such model${at}`,
+      );
+    }
+  }
   return method;
+}
+
+/** Every method of the tree checked against what the API has. */
+function checkTree(tree: ResourceTree, refs: MethodReferences): void {
+  for (const node of tree.all()) {
+    for (const [verb, method] of Object.entries(node.methods))
+      checkReferences(method, refs, `${verb} ${node.path}`);
+  }
+}
+
+function parseJsonValue(op: PatchOperation): unknown {
+  try {
+    return JSON.parse(op.value ?? "");
+  } catch (error) {
+    throw new BadRequestError(`Invalid value for ${op.path}: not JSON (${(error as Error).message})`);
+  }
 }
 
 function nodeIn(tree: ResourceTree, id: string): ResourceNode {

@@ -1,7 +1,14 @@
 import type { ApiSnapshot, Method } from "../apis/index.js";
+import type { TenantAccess } from "../plans/index.js";
 import type { Store } from "../store/index.js";
 import { fromJson } from "../store/index.js";
+import { AuthorizerRegistry } from "./authorizers.js";
+import type { CompiledCors } from "./cors.js";
+import { type Firewall, loadFirewall } from "./firewall.js";
+import type { CompiledPolicy } from "./resource-policy.js";
+import { compileApiPolicies } from "./route-policies.js";
 import { Router } from "./router.js";
+import { compileTenantAccess, type TenantAccessEntry } from "./tenant-access.js";
 
 /** A token-bucket limit: `rate` requests per second, `burst` tokens of capacity. */
 export interface Throttle {
@@ -29,6 +36,8 @@ export interface KeyEntry {
   id: string;
   enabled: boolean;
   tenantId: string;
+  /** The tenant's block and allowed resources; absent for a tenant without restrictions. */
+  access?: TenantAccessEntry;
   /**
    * The key's usage plans, each as its map from `"apiId:stage"` to the plan on that stage.
    * Shared with every key of the plan, so a key costs a few words, not a map of its own.
@@ -58,6 +67,12 @@ export interface StageEntry {
   defaultThrottle?: Throttle;
   methodThrottles: Map<string, Throttle>;
   definition: Record<string, unknown> | null;
+  /** The API's resource policy, compiled; absent without one. */
+  policy?: CompiledPolicy;
+  /** The API's CORS configuration, compiled; absent without one. */
+  cors?: CompiledCors;
+  /** The firewall's per-address limit for requests without a key; absent without one. */
+  ipRateLimit?: { id: string; rate: number; burst: number };
 }
 
 /** Everything the request path reads, rebuilt whole on every configuration change. */
@@ -75,6 +90,17 @@ export interface GatewayConfig {
   keys: Map<string, KeyEntry>;
   /** Tenants that are disabled: their keys answer 403. */
   disabledTenants: Set<string>;
+  /** Tenants with a block or access lists, by id (for callers identified by an authorizer). */
+  tenantAccess: Map<string, TenantAccessEntry>;
+  /** The tenants' keys, built on first need (a JWT authorizer's tenant claim). */
+  keysByTenant?: Map<string, KeyEntry[]>;
+  /** Firewall rules, compiled; absent when there are none. */
+  firewall?: Firewall;
+}
+
+export interface LoadOptions {
+  /** Keeps authorizers (their caches and keys) across loads; a fresh one otherwise. */
+  authorizers?: AuthorizerRegistry;
 }
 
 interface MethodSetting {
@@ -83,22 +109,27 @@ interface MethodSetting {
 }
 
 /** Reads the whole configuration from the store; runs once per change, never per request. */
-export async function loadGatewayConfig(store: Store): Promise<GatewayConfig> {
+export async function loadGatewayConfig(store: Store, options: LoadOptions = {}): Promise<GatewayConfig> {
   const revision = await store.revision();
   const db = store.db;
-  const [stageRows, planRows, keyRows, planKeyRows, tenantRows, domainRows, mappingRows] = await Promise.all([
-    db
-      .selectFrom("stages")
-      .innerJoin("deployments", "deployments.id", "stages.deployment_id")
-      .select(["stages.rest_api_id", "stages.stage_name", "stages.attributes", "deployments.snapshot"])
-      .execute(),
-    db.selectFrom("usage_plans").select(["id", "throttle", "quota", "api_stages"]).execute(),
-    db.selectFrom("api_keys").select(["id", "enabled", "customer_id", "value_hash"]).execute(),
-    db.selectFrom("usage_plan_keys").select(["usage_plan_id", "key_id"]).execute(),
-    db.selectFrom("tenants").select(["id", "enabled"]).execute(),
-    db.selectFrom("domain_names").select(["domain_name"]).execute(),
-    db.selectFrom("base_path_mappings").selectAll().execute(),
-  ]);
+  const authorizers = options.authorizers ?? new AuthorizerRegistry({ clock: { now: () => Date.now() } });
+  const [stageRows, planRows, keyRows, planKeyRows, tenantRows, domainRows, mappingRows, firewall] =
+    await Promise.all([
+      db
+        .selectFrom("stages")
+        .innerJoin("deployments", "deployments.id", "stages.deployment_id")
+        .select(["stages.rest_api_id", "stages.stage_name", "stages.attributes", "deployments.snapshot"])
+        .execute(),
+      db.selectFrom("usage_plans").select(["id", "throttle", "quota", "api_stages"]).execute(),
+      db.selectFrom("api_keys").select(["id", "enabled", "customer_id", "value_hash"]).execute(),
+      db.selectFrom("usage_plan_keys").select(["usage_plan_id", "key_id"]).execute(),
+      db.selectFrom("tenants").select(["id", "enabled", "gateway_access"]).execute(),
+      db.selectFrom("domain_names").select(["domain_name"]).execute(),
+      db.selectFrom("base_path_mappings").selectAll().execute(),
+      loadFirewall(db),
+    ]);
+
+  authorizers.begin();
 
   const stages = new Map<string, StageEntry>();
   const stagesByName = new Map<string, StageEntry[]>();
@@ -116,17 +147,22 @@ export async function loadGatewayConfig(store: Store): Promise<GatewayConfig> {
       if (key === "*/*") defaultThrottle = throttle;
       else methodThrottles.set(methodSettingKey(key), throttle);
     }
+    const policies = compileApiPolicies(snapshot, authorizers);
     const entry: StageEntry = {
       restApiId: row.rest_api_id,
       stageName: row.stage_name,
       apiStageId: `${row.rest_api_id}:${row.stage_name}`,
       apiKeySource: snapshot.apiKeySource ?? "HEADER",
       variables: attributes.variables ?? {},
-      router: new Router(snapshot.resources ?? []),
+      router: new Router(snapshot.resources ?? [], policies.decorate),
       defaultThrottle,
       methodThrottles,
       definition: snapshot.definition ?? null,
     };
+    if (policies.policy) entry.policy = policies.policy;
+    if (policies.cors) entry.cors = policies.cors;
+    const ipRateLimit = firewall?.ipRateLimitFor(row.rest_api_id, row.stage_name);
+    if (ipRateLimit) entry.ipRateLimit = ipRateLimit;
     stages.set(`${row.rest_api_id}/${row.stage_name}`, entry);
     stagesByName.set(row.stage_name, [...(stagesByName.get(row.stage_name) ?? []), entry]);
   }
@@ -160,6 +196,14 @@ export async function loadGatewayConfig(store: Store): Promise<GatewayConfig> {
     plansByStage.set(row.id, stageMap);
   }
 
+  authorizers.commit();
+
+  const tenantAccess = new Map<string, TenantAccessEntry>();
+  for (const row of tenantRows) {
+    const access = compileTenantAccess(fromJson<TenantAccess>(row.gateway_access, {}));
+    if (access) tenantAccess.set(row.id, access);
+  }
+
   const keys = new Map<string, KeyEntry>();
   const keysById = new Map<string, KeyEntry>();
   for (const row of keyRows) {
@@ -169,6 +213,8 @@ export async function loadGatewayConfig(store: Store): Promise<GatewayConfig> {
       tenantId: row.customer_id ?? "",
       plans: [],
     };
+    const access = row.customer_id ? tenantAccess.get(row.customer_id) : undefined;
+    if (access) entry.access = access;
     keys.set(row.value_hash, entry);
     keysById.set(row.id, entry);
   }
@@ -195,6 +241,8 @@ export async function loadGatewayConfig(store: Store): Promise<GatewayConfig> {
     domains,
     keys,
     disabledTenants: new Set(tenantRows.filter((t) => t.enabled !== 1).map((t) => t.id)),
+    tenantAccess,
+    ...(firewall?.hasRules ? { firewall } : {}),
   };
 }
 
@@ -207,6 +255,28 @@ export function methodSettingKey(key: string): string {
 function toThrottle(rate: number | undefined, burst: number | undefined): Throttle | undefined {
   if (rate === undefined && burst === undefined) return undefined;
   return { rate: rate ?? 0, burst: burst ?? 0 };
+}
+
+/** The tenant's enabled key whose plan covers an API stage (a JWT authorizer's tenant claim). */
+export function tenantKeyFor(
+  config: GatewayConfig,
+  tenantId: string,
+  apiStage: string,
+): KeyEntry | undefined {
+  if (!config.keysByTenant) {
+    const byTenant = new Map<string, KeyEntry[]>();
+    for (const key of config.keys.values()) {
+      if (!key.tenantId) continue;
+      let list = byTenant.get(key.tenantId);
+      if (!list) {
+        list = [];
+        byTenant.set(key.tenantId, list);
+      }
+      list.push(key);
+    }
+    config.keysByTenant = byTenant;
+  }
+  return config.keysByTenant.get(tenantId)?.find((k) => k.enabled && planFor(k, apiStage) !== undefined);
 }
 
 export type { Method };

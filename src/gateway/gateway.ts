@@ -16,6 +16,14 @@ import { effectiveUsage, quotaCounterId, type UsageLedger, utcDay } from "../met
 import type { Store } from "../store/index.js";
 import type { AccessLog, AccessLogEntry } from "./access-log.js";
 import {
+  type AuthOutcome,
+  type AuthorizeRequest,
+  AuthorizerRegistry,
+  type Identity,
+  isRefusal,
+} from "./authorizers.js";
+import { clientIp, type IpMatcher, normalizeIp } from "./client-ip.js";
+import {
   type GatewayConfig,
   type KeyEntry,
   loadGatewayConfig,
@@ -23,12 +31,26 @@ import {
   planFor,
   type StageEntry,
   type Throttle,
+  tenantKeyFor,
 } from "./config.js";
+import type { GatewayCors } from "./cors.js";
 import { mockResponse } from "./mock.js";
 import { ProxyHandler } from "./proxy.js";
 import { forwardedHeaderLines, type RequestHeaders, scanRequestHeaders } from "./request-headers.js";
-import { FORBIDDEN, LIMIT_EXCEEDED, sendGatewayError, TIMED_OUT, TOO_MANY_REQUESTS } from "./responses.js";
+import { bodyTooLarge, DEFAULT_MAX_BODY_BYTES, limitedBody, readBody } from "./request-limits.js";
+import { bodySchema, checkBody, checkParameters } from "./request-validation.js";
+import { authorizerPolicyRefusal, resourcePolicyRefusal } from "./resource-policy.js";
+import {
+  FORBIDDEN,
+  LIMIT_EXCEEDED,
+  type Refusal,
+  sendRefusal,
+  TIMED_OUT,
+  TOO_MANY_REQUESTS,
+  UNAUTHORIZED,
+} from "./responses.js";
 import type { Route } from "./router.js";
+import { tenantRefusal } from "./tenant-access.js";
 import { type CompiledUri, compileUri } from "./upstream.js";
 import { Upstreams } from "./upstream-pool.js";
 
@@ -43,6 +65,12 @@ export interface GatewayOptions {
   accessLog?: AccessLog;
   /** How often to look for configuration changes, ms. */
   reloadIntervalMs?: number;
+  /** Largest request body, bytes (AWS's 10 MB by default): larger ones get 413. */
+  maxBodyBytes?: number;
+  /** Proxies whose X-Forwarded-For names the client (`TOLLGATE_TRUSTED_PROXIES`); none by default. */
+  trustedProxies?: IpMatcher;
+  /** CORS: the developer portal's origins; APIs' own configurations come with their deployments. */
+  cors?: GatewayCors;
 }
 
 /** Headers the gateway sets for the upstream; copies sent by a client are dropped. */
@@ -53,7 +81,10 @@ export const IDENTITY_HEADERS = {
   requestId: "x-tollgate-request-id",
 } as const;
 
-/** Headers a client may not set for the upstream: the key stays at the gateway, identities are ours. */
+/**
+ * Headers a client may not set for the upstream: the key stays at the gateway, identities are
+ * ours (every `x-tollgate-` header is dropped too, see `forwardedHeaderLines`).
+ */
 const GATEWAY_OWNED = new Set(["x-api-key", ...Object.values(IDENTITY_HEADERS)]);
 
 /** What the gateway knows of one request once it is admitted. */
@@ -70,10 +101,23 @@ interface RequestContext {
   requestId: string;
   log: AccessLogEntry;
   finish(status: number): void;
-  fail(e: { status: number; type: string; message: string }): void;
+  fail(e: Refusal): void;
   now: number;
   /** Why the usage ledger could not count this request (then it is not sent). */
   unrecorded?: string;
+  method: string;
+  /** The path below the stage. */
+  path: string;
+  /** The client's address (the peer's, or a trusted proxy's X-Forwarded-For). */
+  ip: string;
+  /** `{apiId}/{stage}/{METHOD}{path}`, made when a policy needs it. */
+  resource?: string;
+  /** Who the method's authorizer says is calling. */
+  identity?: Identity;
+  /** The body, when it was read to be validated (then it is sent as read). */
+  body?: Buffer;
+  /** A refusal decided while the request was being forwarded (a chunked body over the limit). */
+  refusal?: Refusal;
 }
 
 const UNRECORDED = {
@@ -102,11 +146,16 @@ export class Gateway {
   private lastTime = 0;
   private lastIso = "";
   private reloading?: Promise<void>;
+  private readonly authorizers: AuthorizerRegistry;
+  private readonly maxBodyBytes: number;
 
-  constructor(private readonly options: GatewayOptions) {}
+  constructor(private readonly options: GatewayOptions) {
+    this.authorizers = new AuthorizerRegistry({ clock: options.clock });
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  }
 
   async start(): Promise<void> {
-    this.config = await loadGatewayConfig(this.options.store);
+    this.config = await loadGatewayConfig(this.options.store, { authorizers: this.authorizers });
     await this.resumeQuotas();
     this.reloadTimer = setInterval(() => void this.reloadIfChanged(), this.options.reloadIntervalMs ?? 250);
     this.reloadTimer.unref();
@@ -127,7 +176,8 @@ export class Gateway {
   private async reload(): Promise<void> {
     try {
       const revision = await this.options.store.revision();
-      if (revision !== this.config.revision) this.config = await loadGatewayConfig(this.options.store);
+      if (revision !== this.config.revision)
+        this.config = await loadGatewayConfig(this.options.store, { authorizers: this.authorizers });
     } catch {
       // The store is briefly unreachable: keep serving the last good configuration.
     }
@@ -166,10 +216,13 @@ export class Gateway {
     const method = req.method ?? "GET";
     // One pass over the raw header list; node's header object is never built.
     const headers = scanRequestHeaders(req.rawHeaders);
+    const peer = req.socket.remoteAddress ?? "";
+    const trusted = this.options.trustedProxies;
+    const ip = trusted === undefined ? peer : clientIp(peer, headers.forwardedFor, trusted);
     const log: AccessLogEntry = {
       requestId,
       time: this.isoTime(now),
-      ip: req.socket.remoteAddress ?? "",
+      ip,
       method,
       path: url,
       status: 0,
@@ -183,8 +236,8 @@ export class Gateway {
       log.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
       this.options.accessLog?.write(log);
     };
-    const fail = (e: { status: number; type: string; message: string }) => {
-      sendGatewayError(res, e.status, e.type, e.message, own);
+    const fail = (e: Refusal) => {
+      sendRefusal(res, e, own);
       finish(e.status);
     };
 
@@ -192,7 +245,27 @@ export class Gateway {
     const rawPath = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? "" : url.slice(q);
 
+    // The firewall's rules and the body limit come before anything else.
+    const firewall = this.config.firewall;
+    if (firewall !== undefined) {
+      const blocked = firewall.check(method, rawPath, req.rawHeaders, ip);
+      if (blocked) return fail(blocked);
+    }
+    if (log.bytesIn > this.maxBodyBytes) return fail(bodyTooLarge(this.maxBodyBytes));
+
     const resolved = this.resolve(headers.host, rawPath);
+    if (headers.origin !== undefined && this.options.cors) {
+      const cors = this.options.cors.apply(
+        "stage" in resolved ? resolved.stage.cors : undefined,
+        headers.origin,
+        method,
+        req.rawHeaders,
+        own,
+        res,
+      );
+      if (cors === true) return finish(204);
+      if (cors !== false) return fail(cors);
+    }
     if ("error" in resolved) return fail({ status: 404, type: "NotFoundException", message: resolved.error });
     const { stage, path } = resolved;
     log.apiId = stage.restApiId;
@@ -207,24 +280,145 @@ export class Gateway {
     }
     const { route, params } = match;
     log.resourcePath = route.resourcePath;
+    const ctx: RequestContext = {
+      stage,
+      route,
+      params,
+      query,
+      headers,
+      own,
+      requestId,
+      log,
+      finish,
+      fail,
+      now,
+      method,
+      path,
+      ip,
+    };
+    // Authorizers, resource policies and request validation: most routes have none.
+    if (route.policies === undefined && stage.policy === undefined) this.identify(req, res, ctx);
+    else this.authorize(req, res, ctx);
+  };
 
-    // Identification and authorization.
+  /**
+   * Before the key: the method's configuration, a resource policy that reads only the client's
+   * address, then the method's authorizer (answered from its cache, or called).
+   */
+  private authorize(req: IncomingMessage, res: ServerResponse, ctx: RequestContext) {
+    const policies = ctx.route.policies;
+    if (policies?.broken) return ctx.fail(policies.broken);
+    const policy = ctx.stage.policy;
+    if (policy !== undefined && !policy.needsIdentity) {
+      const refused = this.resourcePolicy(ctx);
+      if (refused) return ctx.fail(refused);
+    }
+    const authorizer = policies?.authorizer;
+    if (!authorizer) return this.identify(req, res, ctx);
+    let outcome: AuthOutcome | Promise<AuthOutcome>;
+    try {
+      outcome = authorizer.authorize(this.authorizeRequest(req, ctx));
+    } catch (error) {
+      outcome = authorizerFailure(error);
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (o) => this.authorized(req, res, ctx, o),
+        (error) => ctx.fail(authorizerFailure(error)),
+      );
+    } else this.authorized(req, res, ctx, outcome);
+  }
+
+  private authorized(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, outcome: AuthOutcome) {
+    if (isRefusal(outcome)) return ctx.fail(outcome);
+    if (outcome.policy) {
+      const decision = outcome.policy.evaluate({ resource: this.resourceOf(ctx), ip: ctx.ip });
+      if (decision !== "allow") return ctx.fail(authorizerPolicyRefusal(decision));
+    }
+    const scopes = ctx.route.policies?.scopes;
+    if (scopes && !(outcome.scopes && [...scopes].some((s) => outcome.scopes!.has(s))))
+      return ctx.fail(UNAUTHORIZED);
+    ctx.identity = outcome;
+    this.identify(req, res, ctx);
+  }
+
+  /**
+   * Identification: the API key (from x-api-key, or from the authorizer when the API's key
+   * source is AUTHORIZER), the tenant's block and access lists, the resource policy, and the
+   * method's request validation. Then the limits.
+   */
+  private identify(req: IncomingMessage, res: ServerResponse, ctx: RequestContext) {
+    const { stage, route, headers, log, identity, fail } = ctx;
     let key: KeyEntry | undefined;
     let plan: PlanEntry | undefined;
     if (route.method.apiKeyRequired) {
-      const value = headers.apiKey;
-      if (!value) return fail(FORBIDDEN);
-      key = this.config.keys.get(this.keyHash(req.socket, value));
+      if (identity !== undefined && stage.apiKeySource === "AUTHORIZER")
+        key = this.authorizerKey(identity, stage);
+      else {
+        const value = headers.apiKey;
+        if (!value) return fail(FORBIDDEN);
+        key = this.config.keys.get(this.keyHash(req.socket, value));
+      }
       plan = key && planFor(key, stage.apiStageId);
       if (!key?.enabled || !plan || this.config.disabledTenants.has(key.tenantId)) return fail(FORBIDDEN);
+      // A token that names a tenant cannot be used with another tenant's key.
+      if (identity?.tenantId !== undefined && identity.tenantId !== key.tenantId) return fail(FORBIDDEN);
+      if (key.access !== undefined) {
+        const refused = tenantRefusal(key.access, this.resourceOf(ctx));
+        if (refused) return fail(refused);
+      }
       log.keyId = key.id;
       log.tenantId = key.tenantId;
       log.usagePlanId = plan.id;
+      ctx.key = key;
+      ctx.plan = plan;
+    } else if (identity?.tenantId !== undefined) {
+      if (this.config.disabledTenants.has(identity.tenantId)) return fail(FORBIDDEN);
+      const access = this.config.tenantAccess.get(identity.tenantId);
+      const refused = access && tenantRefusal(access, this.resourceOf(ctx));
+      if (refused) return fail(refused);
+      log.tenantId = identity.tenantId;
     }
+    if (stage.policy?.needsIdentity) {
+      const refused = this.resourcePolicy(ctx);
+      if (refused) return fail(refused);
+    }
+    const validation = route.policies?.validation;
+    if (validation !== undefined) {
+      if (validation.query !== undefined || validation.headers !== undefined) {
+        const refused = checkParameters(validation, req.rawHeaders, ctx.query);
+        if (refused) return fail(refused);
+      }
+      const schema = validation.bodies && bodySchema(validation, req.rawHeaders);
+      if (schema) {
+        // The body is read (bounded) and checked before any limit is taken or anything is sent.
+        readBody(req, this.maxBodyBytes).then((body) => {
+          if (!Buffer.isBuffer(body)) return fail(body);
+          const refused = checkBody(schema, body);
+          if (refused) return fail(refused);
+          ctx.body = body;
+          this.limit(req, res, ctx);
+        });
+        return;
+      }
+    }
+    this.limit(req, res, ctx);
+  }
 
-    // Every applicable bucket and the quota, checked and taken together.
+  /** Every applicable bucket and the quota, checked and taken together; then the answer. */
+  private limit(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
+    const { stage, route, key, plan, now, own, fail } = ctx;
+    // A request nobody is identified for also passes its address's bucket, when the firewall sets one.
+    const ipLimit = key === undefined && ctx.identity === undefined ? stage.ipRateLimit : undefined;
+    const buckets = this.buckets(stage, route, key, plan);
     const take: TakeRequest = {
-      buckets: this.buckets(stage, route, key, plan),
+      buckets:
+        ipLimit === undefined
+          ? buckets
+          : [
+              { id: `ip:${ipLimit.id}:${normalizeIp(ctx.ip)}`, rate: ipLimit.rate, burst: ipLimit.burst },
+              ...buckets,
+            ],
       quota: key && plan?.quota ? this.quota(key, plan, now) : undefined,
       now,
     };
@@ -241,28 +435,61 @@ export class Gateway {
         }
         return fail(d.reason === "quota" ? LIMIT_EXCEEDED : TOO_MANY_REQUESTS);
       }
-      this.answer(req, res, {
-        stage,
-        route,
-        params,
-        query,
-        headers,
-        own,
-        key,
-        plan,
-        requestId,
-        log,
-        finish,
-        fail,
-        now,
-      });
+      this.answer(req, res, ctx);
     };
     if (decision instanceof Promise) {
       decision.then(proceed, () =>
         fail({ status: 503, type: "ServiceUnavailableException", message: "Rate limiting is unavailable" }),
       );
     } else proceed(decision);
-  };
+  }
+
+  /** `{apiId}/{stage}/{METHOD}{path}`, made once per request that needs it. */
+  private resourceOf(ctx: RequestContext): string {
+    ctx.resource ??= `${ctx.stage.restApiId}/${ctx.stage.stageName}/${ctx.method}${ctx.path}`;
+    return ctx.resource;
+  }
+
+  /** The resource policy's refusal, or undefined when it allows the request. */
+  private resourcePolicy(ctx: RequestContext): Refusal | undefined {
+    const resource = this.resourceOf(ctx);
+    const decision = ctx.stage.policy!.evaluate({
+      resource,
+      ip: ctx.ip,
+      tenantId: ctx.key?.tenantId ?? ctx.identity?.tenantId,
+      keyId: ctx.key?.id,
+      principalId: ctx.identity?.principalId,
+    });
+    return decision === "allow" ? undefined : resourcePolicyRefusal(resource, decision);
+  }
+
+  private authorizeRequest(req: IncomingMessage, ctx: RequestContext): AuthorizeRequest {
+    return {
+      rawHeaders: req.rawHeaders,
+      query: ctx.query,
+      method: ctx.method,
+      path: ctx.path,
+      resource: this.resourceOf(ctx),
+      restApiId: ctx.stage.restApiId,
+      stageName: ctx.stage.stageName,
+      stageVariables: ctx.stage.variables,
+      resourcePath: ctx.route.resourcePath,
+      pathParameters: ctx.params,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+    };
+  }
+
+  /** The key an authorizer's answer meters with: its usageIdentifierKey, or its tenant's key on this stage. */
+  private authorizerKey(identity: Identity, stage: StageEntry): KeyEntry | undefined {
+    if (identity.usageIdentifierKey !== undefined) {
+      identity.usageKeyHash ??= this.options.secrets.hash(identity.usageIdentifierKey);
+      return this.config.keys.get(identity.usageKeyHash);
+    }
+    return identity.tenantId === undefined
+      ? undefined
+      : tenantKeyFor(this.config, identity.tenantId, stage.apiStageId);
+  }
 
   /** `now` as an ISO 8601 string; requests in the same millisecond share one. */
   private isoTime(now: number): string {
@@ -431,10 +658,15 @@ export class Gateway {
     lines += `x-forwarded-for: ${headers.forwardedFor ? `${headers.forwardedFor}, ${ip}` : ip}\r\nx-forwarded-proto: ${headers.forwardedProto ?? "http"}\r\nx-forwarded-host: ${headers.host}\r\n${IDENTITY_HEADERS.requestId}: ${ctx.requestId}\r\n`;
     if (ctx.key && ctx.plan) {
       lines += `${IDENTITY_HEADERS.tenant}: ${ctx.key.tenantId}\r\n${IDENTITY_HEADERS.key}: ${ctx.key.id}\r\n${IDENTITY_HEADERS.plan}: ${ctx.plan.id}\r\n`;
-    }
-    // A body of known length goes as it came; one of unknown length (chunked) is sent chunked.
-    const chunked = headers.transferEncoding !== undefined;
-    if (headers.contentLength !== undefined && !chunked)
+    } else if (ctx.identity?.tenantId !== undefined)
+      lines += `${IDENTITY_HEADERS.tenant}: ${ctx.identity.tenantId}\r\n`;
+    if (ctx.identity !== undefined) lines += ctx.identity.headerLines;
+    // A body of known length goes as it came; one of unknown length (chunked) is sent chunked,
+    // counted against the body limit as it goes; one read for validation goes as read.
+    const read = ctx.body;
+    const chunked = read === undefined && headers.transferEncoding !== undefined;
+    if (read !== undefined) lines += `content-length: ${read.length}\r\n`;
+    else if (headers.contentLength !== undefined && !chunked)
       lines += `content-length: ${headers.contentLength}\r\n`;
     const hasBody = chunked || (headers.contentLength !== undefined && headers.contentLength !== "0");
     // The integration's method, or the client's when the integration says ANY.
@@ -452,6 +684,7 @@ export class Gateway {
         ctx.log.bytesOut = result.bytesOut;
         if (result.error && !res.headersSent) {
           ctx.log.error = ctx.unrecorded ?? result.error;
+          if (ctx.refusal) return ctx.fail(ctx.refusal);
           if (ctx.unrecorded) return ctx.fail(UNRECORDED);
           if (result.timedOut) return ctx.fail(TIMED_OUT);
           return ctx.fail({
@@ -471,7 +704,15 @@ export class Gateway {
         method,
         path,
         headerLines: lines,
-        body: hasBody ? req : null,
+        body:
+          read ??
+          (!hasBody
+            ? null
+            : chunked
+              ? limitedBody(req, this.maxBodyBytes, () => {
+                  ctx.refusal = bodyTooLarge(this.maxBodyBytes);
+                })
+              : req),
         chunked,
         timeoutMs: integration.timeoutInMillis || DEFAULT_TIMEOUT_MS,
       },
@@ -520,6 +761,15 @@ export class Gateway {
       });
     }
   }
+}
+
+/** An authorizer that threw (a fault, not an answer): 500, its cause in the message. */
+function authorizerFailure(error: unknown): Refusal {
+  return {
+    status: 500,
+    type: "AuthorizerConfigurationException",
+    message: `The authorizer failed: ${(error as Error)?.message ?? String(error)}`,
+  };
 }
 
 /** Adds the header fields of a decision that apply to `headers`. */

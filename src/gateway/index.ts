@@ -3,12 +3,13 @@
  * key, applies the usage plan's buckets and quota through the counter engine, records the
  * admission in the usage ledger, proxies to the upstream over a keep-alive pool, and logs.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { GatewayCors } from "./cors.js";
 import { Gateway, type GatewayOptions } from "./gateway.js";
 
 export { AccessLog, type AccessLogEntry } from "./access-log.js";
+export { trustedProxies } from "./client-ip.js";
 export { type GatewayConfig, loadGatewayConfig } from "./config.js";
 export { GatewayCors } from "./cors.js";
 export { Gateway, type GatewayOptions, IDENTITY_HEADERS } from "./gateway.js";
@@ -20,23 +21,42 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** Slow-client protection of the gateway's server (node:http's own limits). */
+export interface ServerLimits {
+  /** Time to receive a request's head, ms (node's `headersTimeout`): a slow sender gets 408. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included, ms (node's `requestTimeout`). */
+  requestTimeoutMs: number;
+  /** Largest request head, bytes (node's `maxHeaderSize`): larger gets 431. */
+  maxHeaderBytes: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  maxHeaderBytes: 16_384,
+};
+
 /**
  * Starts the gateway's HTTP server once its configuration is loaded. With `cors`, requests
  * from its origins (the developer portal's try-it) get CORS headers and preflights an answer.
  */
 export async function startGateway(
   options: GatewayOptions,
-  listen: { host: string; port: number; cors?: GatewayCors },
+  listen: { host: string; port: number; cors?: GatewayCors; limits?: Partial<ServerLimits> },
 ): Promise<RunningGateway> {
-  const gateway = new Gateway(options);
+  const gateway = new Gateway({ ...options, cors: options.cors ?? listen.cors });
   await gateway.start();
-  const cors = listen.cors;
-  const listener = cors
-    ? (req: IncomingMessage, res: ServerResponse) => {
-        if (!cors.handle(req, res)) gateway.handle(req, res);
-      }
-    : gateway.handle;
-  const server = createServer({ keepAliveTimeout: 65_000 }, listener);
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...listen.limits };
+  const server = createServer(
+    {
+      keepAliveTimeout: 65_000,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+    },
+    gateway.handle,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(listen.port, listen.host, () => resolve());

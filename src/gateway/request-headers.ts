@@ -8,6 +8,8 @@ export interface RequestHeaders {
   transferEncoding?: string;
   forwardedFor?: string;
   forwardedProto?: string;
+  /** A browser's Origin (CORS). */
+  origin?: string;
   /** Tokens of the Connection field: more header fields that end at this hop. */
   connection?: string;
 }
@@ -24,7 +26,7 @@ export function scanRequestHeaders(raw: string[]): RequestHeaders {
     const name = raw[i]!;
     // Only names of the lengths below can matter: skip the lower-casing for the rest.
     const n = name.length;
-    if (n !== 4 && n !== 9 && n !== 10 && n !== 14 && n !== 15 && n !== 17) continue;
+    if (n !== 4 && n !== 6 && n !== 9 && n !== 10 && n !== 14 && n !== 15 && n !== 17) continue;
     const value = raw[i + 1]!;
     switch (name.toLowerCase()) {
       case "host":
@@ -49,6 +51,9 @@ export function scanRequestHeaders(raw: string[]): RequestHeaders {
       case "x-forwarded-proto":
         out.forwardedProto ??= value;
         break;
+      case "origin":
+        out.origin ??= value;
+        break;
     }
   }
   return out;
@@ -66,7 +71,8 @@ const NOT_FORWARDED = new Set([
 
 /**
  * The client's header fields as lines for the upstream request (`Name: value\r\n`), in the
- * order received, leaving out hop-by-hop fields, those named by Connection, and `owned` ones.
+ * order received, leaving out hop-by-hop fields, those named by Connection, `owned` ones and
+ * every `x-tollgate-` field (the gateway's own, which the upstream must be able to trust).
  */
 export function forwardedHeaderLines(
   raw: string[],
@@ -78,7 +84,8 @@ export function forwardedHeaderLines(
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (NOT_FORWARDED.has(lower) || owned.has(lower) || listed?.has(lower)) continue;
+    if (NOT_FORWARDED.has(lower) || owned.has(lower) || listed?.has(lower) || lower.startsWith("x-tollgate-"))
+      continue;
     lines += `${name}: ${raw[i + 1]}\r\n`;
   }
   return lines;

@@ -1,10 +1,13 @@
 import type { Method, Resource } from "../apis/index.js";
+import type { RoutePolicies } from "./route-policies.js";
 
 /** A route the gateway serves: one method of one resource of a deployed API. */
 export interface Route {
   resourcePath: string;
   httpMethod: string;
   method: Method;
+  /** Authorizer and validation of the method, compiled; absent when it has neither (the common case). */
+  policies?: RoutePolicies;
 }
 
 export interface RouteMatch {
@@ -30,7 +33,8 @@ const newNode = (): Node => ({ statics: new Map() });
 export class Router {
   private readonly root = newNode();
 
-  constructor(resources: Resource[]) {
+  /** `decorate` sees each route once, as it is made (configuration load compiles its policies). */
+  constructor(resources: Resource[], decorate?: (route: Route) => void) {
     for (const resource of resources) {
       if (!resource.resourceMethods) continue;
       let node = this.root;
@@ -52,7 +56,9 @@ export class Router {
       }
       node.methods ??= new Map();
       for (const [httpMethod, method] of Object.entries(resource.resourceMethods)) {
-        node.methods.set(httpMethod, { resourcePath: resource.path, httpMethod, method });
+        const route: Route = { resourcePath: resource.path, httpMethod, method };
+        decorate?.(route);
+        node.methods.set(httpMethod, route);
       }
     }
   }

@@ -19,8 +19,8 @@ export interface UpstreamRequest {
   path: string;
   /** Header fields for the upstream, each `name: value\r\n`, without host (the pool sets it). */
   headerLines: string;
-  /** A body to stream to the upstream, or null. */
-  body: Readable | null;
+  /** A body to stream to the upstream, a body read already (sent with the head), or null. */
+  body: Readable | Buffer | null;
   /** The body's length is not known: it is sent with chunked transfer coding. */
   chunked: boolean;
   /** Milliseconds without progress (connect, response head, each body chunk) before a TIMEOUT. */
@@ -82,7 +82,7 @@ export class Exchange implements ResponseSink {
     readonly request: UpstreamRequest,
     readonly handler: UpstreamHandler,
   ) {
-    this.requestDone = request.body === null;
+    this.requestDone = request.body === null || Buffer.isBuffer(request.body);
     // One timer for the whole exchange: armed at dispatch (covers waiting for a connection and
     // connecting), refreshed by every piece of the response.
     this.timer = setTimeout(() => this.timedOut(), request.timeoutMs);
@@ -107,8 +107,15 @@ export class Exchange implements ResponseSink {
     const { request } = this;
     const head = `${request.method} ${request.path} HTTP/1.1\r\nhost: ${this.pool.host}\r\n${request.headerLines}${request.chunked ? "transfer-encoding: chunked\r\n" : ""}\r\n`;
     const socket = connection.socket;
-    socket.write(head, "latin1");
-    if (request.body) this.streamBody(socket, request.body, request.chunked);
+    if (Buffer.isBuffer(request.body)) {
+      socket.cork();
+      socket.write(head, "latin1");
+      socket.write(request.body);
+      socket.uncork();
+    } else {
+      socket.write(head, "latin1");
+      if (request.body) this.streamBody(socket, request.body, request.chunked);
+    }
   }
 
   private streamBody(socket: Socket, body: Readable, chunked: boolean): void {

@@ -5,5 +5,11 @@
 
 export { type ApiKey, ApiKeyService, MAX_ROTATION_GRACE_SECONDS, type RotatedApiKey } from "./api-keys.js";
 export { KeyExpirySweep } from "./key-expiry.js";
-export { type CreateTenantInput, type Tenant, TenantService } from "./tenants.js";
+export {
+  type CreateTenantInput,
+  checkResourcePatterns,
+  type Tenant,
+  type TenantAccess,
+  TenantService,
+} from "./tenants.js";
 export { UsagePlanService } from "./usage-plans.js";

@@ -11,13 +11,28 @@ import {
   createAdminServer,
   eventBridgeProtocol,
 } from "../admin/index.js";
-import { DeploymentService, DomainNameService, RestApiService, StageService } from "../apis/index.js";
+import {
+  AuthorizerService,
+  DeploymentService,
+  DomainNameService,
+  FirewallService,
+  ModelService,
+  RequestValidatorService,
+  RestApiService,
+  StageService,
+} from "../apis/index.js";
 import { Billing } from "../billing/index.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { SecretBox } from "../core/secrets.js";
 import { type CounterEngine, InProcessEngine, RedisEngine, ResilientEngine } from "../counters/index.js";
 import { Events, type EventsSettings, eventsSettings } from "../events/index.js";
-import { AccessLog, GatewayCors, type RunningGateway, startGateway } from "../gateway/index.js";
+import {
+  AccessLog,
+  GatewayCors,
+  type RunningGateway,
+  startGateway,
+  trustedProxies,
+} from "../gateway/index.js";
 import { MeteringJobs, MeteringService, UsageAlertService, UsageLedger } from "../metering/index.js";
 import { ApiKeyService, KeyExpirySweep, TenantService, UsagePlanService } from "../plans/index.js";
 import {
@@ -87,6 +102,10 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   const domain = {
     tenants: new TenantService(store, clock),
     restApis: new RestApiService(store, clock),
+    authorizers: new AuthorizerService(store, clock),
+    requestValidators: new RequestValidatorService(store, clock),
+    models: new ModelService(store, clock),
+    firewall: new FirewallService(store, clock),
     deployments: new DeploymentService(store, clock),
     stages: new StageService(store, clock),
     domainNames: new DomainNameService(store, clock),
@@ -150,8 +169,19 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
       clock,
       accountThrottle: { rate: settings.accountRateLimit, burst: settings.accountBurstLimit },
       accessLog,
+      maxBodyBytes: settings.maxBodyBytes,
+      trustedProxies: trustedProxies(settings.trustedProxies),
     },
-    { host: settings.host, port: settings.gatewayPort, cors },
+    {
+      host: settings.host,
+      port: settings.gatewayPort,
+      cors,
+      limits: {
+        maxHeaderBytes: settings.maxHeaderBytes,
+        headersTimeoutMs: settings.headersTimeoutMs,
+        requestTimeoutMs: settings.requestTimeoutMs,
+      },
+    },
   );
   const gatewayUrl = `http://${settings.host}:${gateway.port}`;
   if (!explicitUrls.gateway) portalConfig.gatewayUrl = localUrl(gatewayUrl);

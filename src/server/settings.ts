@@ -24,6 +24,15 @@ export interface Settings {
   accountBurstLimit: number;
   /** Days of usage history kept (TOLLGATE_USAGE_RETENTION_DAYS, at least 90). */
   usageRetentionDays: number;
+  /** Largest request body the gateway takes, bytes (TOLLGATE_MAX_BODY_BYTES, AWS's 10 MB). */
+  maxBodyBytes: number;
+  /** Largest request head, bytes (TOLLGATE_MAX_HEADER_BYTES, 16 KiB). */
+  maxHeaderBytes: number;
+  /** Time for a client to send a request's head / the whole request, ms (slow-client protection). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Proxies whose X-Forwarded-For names the client: comma-separated addresses or CIDR blocks. */
+  trustedProxies?: string;
 }
 
 export interface SettingsFlags {
@@ -53,7 +62,23 @@ export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEn
     accountRateLimit: positive("TOLLGATE_ACCOUNT_RATE_LIMIT", env.TOLLGATE_ACCOUNT_RATE_LIMIT, 10_000),
     accountBurstLimit: positive("TOLLGATE_ACCOUNT_BURST_LIMIT", env.TOLLGATE_ACCOUNT_BURST_LIMIT, 5_000),
     usageRetentionDays: usageRetentionDays(env),
+    maxBodyBytes: positive("TOLLGATE_MAX_BODY_BYTES", env.TOLLGATE_MAX_BODY_BYTES, 10 * 1024 * 1024),
+    maxHeaderBytes: positive("TOLLGATE_MAX_HEADER_BYTES", env.TOLLGATE_MAX_HEADER_BYTES, 16_384),
+    ...clientTimeouts(env),
+    trustedProxies: env.TOLLGATE_TRUSTED_PROXIES || undefined,
   };
+}
+
+/** node:http needs the head's deadline to be shorter than the whole request's. */
+function clientTimeouts(env: NodeJS.ProcessEnv): { headersTimeoutMs: number; requestTimeoutMs: number } {
+  const headersTimeoutMs = positive("TOLLGATE_HEADERS_TIMEOUT_MS", env.TOLLGATE_HEADERS_TIMEOUT_MS, 10_000);
+  const requestTimeoutMs = positive("TOLLGATE_REQUEST_TIMEOUT_MS", env.TOLLGATE_REQUEST_TIMEOUT_MS, 60_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new Error(
+      `Invalid TOLLGATE_HEADERS_TIMEOUT_MS ${headersTimeoutMs}: it must not exceed TOLLGATE_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
+    );
+  }
+  return { headersTimeoutMs, requestTimeoutMs };
 }
 
 function port(name: string, value: string | number | undefined, fallback: number): number {

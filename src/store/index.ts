@@ -23,6 +23,7 @@ import * as metering from "./migrations/003-metering.js";
 import * as billing from "./migrations/004-billing.js";
 import * as events from "./migrations/005-events.js";
 import * as portal from "./migrations/006-portal.js";
+import * as gatewayPolicies from "./migrations/007-gateway-policies.js";
 import * as usageIndexes from "./migrations/008-usage-indexes.js";
 import type { Database } from "./schema.js";
 
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "004-billing": billing,
   "005-events": events,
   "006-portal": portal,
+  "007-gateway-policies": gatewayPolicies,
   "008-usage-indexes": usageIndexes,
 };
 

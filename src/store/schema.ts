@@ -19,6 +19,8 @@ export interface TenantsTable {
   tags: Json;
   created_at: EpochMs;
   updated_at: EpochMs;
+  /** `{ blocked, blockReason, allow, deny }` or null: what the gateway lets the tenant call (migration 007). */
+  gateway_access?: Json | null;
 }
 
 export interface RestApisTable {
@@ -674,4 +676,52 @@ export interface Database {
   event_replays: EventReplaysTable;
   event_connections: EventConnectionsTable;
   event_api_destinations: EventApiDestinationsTable;
+}
+
+/** An authorizer of a REST API; `attributes` holds the rest of API Gateway's Authorizer shape. */
+export interface AuthorizersTable {
+  id: string;
+  rest_api_id: string;
+  name: string;
+  attributes: Json;
+  created_at: EpochMs;
+}
+
+export interface RequestValidatorsTable {
+  id: string;
+  rest_api_id: string;
+  name: string;
+  validate_body: Bool;
+  validate_parameters: Bool;
+  created_at: EpochMs;
+}
+
+/** A model (a JSON schema, draft 4) of a REST API, named uniquely in it. */
+export interface ModelsTable {
+  id: string;
+  rest_api_id: string;
+  name: string;
+  content_type: string;
+  description: string | null;
+  schema: string | null;
+  created_at: EpochMs;
+}
+
+/** A firewall resource (IP set, rule, IP rate limit); `attributes` holds its shape. */
+export interface FirewallTable {
+  id: string;
+  name: string;
+  attributes: Json;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** The gateway policy tables (migration 007), merged into `Database`. */
+export interface Database {
+  authorizers: AuthorizersTable;
+  request_validators: RequestValidatorsTable;
+  models: ModelsTable;
+  firewall_ip_sets: FirewallTable;
+  firewall_rules: FirewallTable;
+  firewall_ip_rate_limits: FirewallTable;
 }

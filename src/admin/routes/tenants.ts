@@ -12,6 +12,10 @@ export const TenantShape = z.object({
   createdDate: EpochSeconds,
   lastUpdatedDate: EpochSeconds,
   tags: Tags,
+  blocked: z.boolean(),
+  blockReason: z.string().optional(),
+  allowedResources: z.array(z.string()).optional(),
+  deniedResources: z.array(z.string()).optional(),
 });
 
 const CreateTenant = z.object({
@@ -19,6 +23,10 @@ const CreateTenant = z.object({
   description: z.string().max(1024).optional(),
   enabled: z.boolean().optional(),
   tags: Tags.optional(),
+  blocked: z.boolean().optional(),
+  blockReason: z.string().max(1024).optional(),
+  allowedResources: z.array(z.string()).optional(),
+  deniedResources: z.array(z.string()).optional(),
 });
 
 /** Tenants: Tollgate's own resource, in API Gateway's style. */
@@ -57,7 +65,8 @@ export function tenantRoutes(tenants: TenantService): AdminRoute[] {
       operationId: "UpdateTenant",
       method: "PATCH",
       path: "/tenants/{tenant_id}",
-      summary: "Update a tenant with patch operations (/name, /description, /enabled, /tags/{key})",
+      summary:
+        "Update a tenant with patch operations (/name, /description, /enabled, /tags/{key}, /blocked, /blockReason, add or remove /allowedResources and /deniedResources)",
       body: PatchOperations,
       response: TenantShape,
       status: 200,
