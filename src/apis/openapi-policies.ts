@@ -127,7 +127,9 @@ export class PolicyReader {
         out[media] = decodeURIComponent(ref[1]!);
         continue;
       }
-      const base = `${(operationName ?? where).replace(/[^A-Za-z0-9]/g, "") || "Request"}Body`;
+      // `createPet` → CreatePetBody, `POST /notes/{id}` → PostNotesIdBody.
+      const words = (operationName ?? where).split(/[^A-Za-z0-9]+/).filter(Boolean);
+      const base = `${words.map((w) => w[0]!.toUpperCase() + (operationName ? w.slice(1) : w.slice(1).toLowerCase())).join("") || "Request"}Body`;
       let name = base;
       for (let i = 2; this.modelNames.has(name); i++) name = `${base}${i}`;
       this.addModel(name, schema, media);
