@@ -11,6 +11,7 @@ import type { SecretBox } from "../core/secrets.js";
 import type { Store } from "../store/index.js";
 import { AccountService } from "./accounts.js";
 import { ApiDestinationService } from "./api-destinations.js";
+import { ArchiveService } from "./archives.js";
 import type { Scope } from "./arns.js";
 import { EventBusService } from "./buses.js";
 import { ConnectionService } from "./connections.js";
@@ -19,6 +20,7 @@ import { HttpSender } from "./delivery/http.js";
 import { DeliveryWorker } from "./delivery/worker.js";
 import { Ingest } from "./ingest.js";
 import { testEventPattern } from "./pattern/index.js";
+import { ReplayService } from "./replays.js";
 import { Router } from "./router.js";
 import { RuleService } from "./rules.js";
 import type { EventsSettings } from "./settings.js";
@@ -27,6 +29,7 @@ import { type Target, targetKind } from "./targets.js";
 
 export type { CredentialsSummary, IssuedCredentials, TenantIdentity } from "./accounts.js";
 export type { ApiDestination, ApiDestinationInput, WebhookSecretInfo } from "./api-destinations.js";
+export type { Archive, CreateArchiveInput } from "./archives.js";
 export { busNameOf, type Scope } from "./arns.js";
 export type { CreateEventBusInput, EventBus } from "./buses.js";
 export type { AuthParameters, Connection, ConnectionInput } from "./connections.js";
@@ -34,6 +37,7 @@ export type { Delivery, DeliveryAttempt, DeliveryFilter, DeliveryStatus } from "
 export { EventsError, type EventsErrorCode } from "./errors.js";
 export type { BusEvent, PutEventsEntry, PutEventsResult } from "./ingest.js";
 export { InvalidEventError, InvalidEventPatternError } from "./pattern/index.js";
+export type { Replay, ReplayState, ReplayTarget, StartReplayInput } from "./replays.js";
 export type { PutRuleInput, Rule, RuleState } from "./rules.js";
 export { type EventsSettings, eventsSettings } from "./settings.js";
 export type { EventSource } from "./sources.js";
@@ -59,10 +63,14 @@ export class Events {
   readonly connections: ConnectionService;
   readonly destinations: ApiDestinationService;
   readonly deliveries: DeliveryLog;
+  readonly archives: ArchiveService;
+  readonly replays: ReplayService;
   /** The delivery worker of this process (started by `start()`). */
   readonly worker: DeliveryWorker;
   private readonly http: HttpSender;
   private readonly wakers = new Set<() => void>();
+  private replayTimer?: NodeJS.Timeout;
+  private replaying?: Promise<unknown>;
 
   constructor(
     readonly store: Store,
@@ -97,6 +105,8 @@ export class Events {
       providerAccountId: settings.providerAccountId,
     });
     this.deliveries = new DeliveryLog(store, clock, this.router, () => this.ingest.notify());
+    this.archives = new ArchiveService(store, clock, this.buses, this.rules);
+    this.replays = new ReplayService(store, clock, this.archives, this.ingest, settings.region);
     this.http = new HttpSender(settings.httpTimeoutMs);
     this.worker = new DeliveryWorker(
       store,
@@ -120,13 +130,25 @@ export class Events {
     this.connections.onChange = this.destinations.onChange = () => this.worker.forget();
   }
 
-  /** Starts the delivery worker (unless the settings turn it off). */
+  /** Starts the delivery worker and the replay runner (unless the settings turn the worker off). */
   start(): void {
-    if (this.settings.worker) this.worker.start();
+    if (!this.settings.worker) return;
+    this.worker.start();
+    this.replayTimer = setInterval(() => {
+      this.replaying ??= this.replays
+        .runDue()
+        .catch((error) => process.stderr.write(`event replays: ${(error as Error).message}\n`))
+        .finally(() => {
+          this.replaying = undefined;
+        });
+    }, this.settings.pollIntervalMs * 2);
+    this.replayTimer.unref();
   }
 
   /** Stops the worker: deliveries in flight finish and are recorded; the rest stay queued. */
   async close(): Promise<void> {
+    clearInterval(this.replayTimer);
+    await this.replaying;
     await this.worker.close();
     await this.http.close();
   }

@@ -3,6 +3,7 @@ import { DomainError } from "../../core/errors.js";
 import { type Events, EventsError, InvalidEventError, InvalidEventPatternError } from "../../events/index.js";
 import { AdminError } from "../errors.js";
 import type { JsonProtocol } from "../route.js";
+import { archiveOperations } from "./archives.js";
 import { busAndRuleOperations } from "./buses-rules.js";
 import { deliveryOperations } from "./deliveries.js";
 import { destinationOperations } from "./destinations.js";
@@ -17,6 +18,7 @@ export function eventBridgeOperations(): Record<string, Operation> {
     ...ingestAndSourceOperations,
     ...destinationOperations,
     ...deliveryOperations,
+    ...archiveOperations,
   };
 }
 
