@@ -53,6 +53,8 @@ export async function startGateway(
       keepAliveTimeout: 65_000,
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
+      // How often node looks for requests past those deadlines (its default is 30 s).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
       maxHeaderSize: limits.maxHeaderBytes,
     },
     gateway.handle,
