@@ -88,4 +88,38 @@ export interface Tenant {
   description?: string;
   enabled?: boolean;
   createdDate?: number;
+  blocked?: boolean;
+  blockReason?: string;
+  allowedResources?: string[];
+  deniedResources?: string[];
+}
+
+/** The gateway firewall's resources (Tollgate's own). */
+export interface IpSet {
+  id: string;
+  name: string;
+  description?: string;
+  addresses: string[];
+}
+
+export interface FirewallRule {
+  id: string;
+  name: string;
+  description?: string;
+  priority: number;
+  action: "BLOCK" | "ALLOW";
+  enabled: boolean;
+  ipSetIds?: string[];
+  methods?: string[];
+  pathPatterns?: string[];
+  headerPatterns?: Array<{ name: string; pattern: string }>;
+}
+
+export interface IpRateLimit {
+  id: string;
+  name: string;
+  restApiId?: string;
+  stage?: string;
+  rateLimit: number;
+  burstLimit: number;
 }

@@ -3,7 +3,15 @@ import { type AdminClient, CliError } from "../client.js";
 /** What a change does to one resource; `replace` deletes and creates (a key whose value changed). */
 export type Action = "create" | "update" | "replace" | "delete";
 
-export type Kind = "api" | "stage" | "usage plan" | "tenant" | "api key";
+export type Kind =
+  | "api"
+  | "stage"
+  | "usage plan"
+  | "tenant"
+  | "api key"
+  | "ip set"
+  | "firewall rule"
+  | "ip rate limit";
 
 /** One field that differs: shown in the plan as `field: from → to`. */
 export interface FieldChange {
@@ -31,6 +39,8 @@ export interface ExecContext {
   apis: Map<string, string>;
   plans: Map<string, string>;
   tenants: Map<string, string>;
+  /** Firewall IP sets by name. */
+  ipSets: Map<string, string>;
   createdKeys: CreatedKey[];
 }
 

@@ -72,16 +72,68 @@ const KeyConfig = z.strictObject({
   enabled: z.boolean().optional(),
 });
 
+/**
+ * `{api}/{stage}/{METHOD}/{path}` with `*` wildcards; `{api}` may be the name of an API of the
+ * file (apply puts its id in its place).
+ */
+const ResourcePattern = z.string().regex(/^\S+$/, "expected {api}/{stage}/{METHOD}/{path}, without spaces");
+
 const TenantConfig = z.strictObject({
   name: z.string().min(1).max(128),
   description: z.string().optional(),
+  /** Every request of the tenant's keys gets 403 while true. */
+  blocked: z.boolean().optional(),
+  blockReason: z.string().optional(),
+  /** The complete lists when stated. */
+  allowedResources: z.array(ResourcePattern).optional(),
+  deniedResources: z.array(ResourcePattern).optional(),
   keys: z.array(KeyConfig).default([]),
+});
+
+const FirewallName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,128}$/, "expected 1 to 128 letters, digits, '.', '_' or '-'");
+
+const IpSetConfig = z.strictObject({
+  name: FirewallName,
+  description: z.string().optional(),
+  addresses: z.array(z.string()),
+});
+
+const RuleConfig = z.strictObject({
+  name: FirewallName,
+  description: z.string().optional(),
+  priority: z.number().int().nonnegative(),
+  action: z.enum(["BLOCK", "ALLOW"]),
+  enabled: z.boolean().default(true),
+  /** IP sets of the file, by name. */
+  ipSets: z.array(z.string()).optional(),
+  methods: z.array(z.string()).optional(),
+  pathPatterns: z.array(z.string()).optional(),
+  headerPatterns: z.array(z.strictObject({ name: z.string(), pattern: z.string() })).optional(),
+});
+
+const IpRateLimitConfig = z.strictObject({
+  name: FirewallName,
+  /** An API of the file, by name; every API when absent. */
+  api: z.string().optional(),
+  stage: z.string().optional(),
+  rateLimit: z.number().nonnegative(),
+  burstLimit: z.number().int().nonnegative(),
+});
+
+const FirewallConfig = z.strictObject({
+  ipSets: z.array(IpSetConfig).default([]),
+  rules: z.array(RuleConfig).default([]),
+  ipRateLimits: z.array(IpRateLimitConfig).default([]),
 });
 
 const ConfigFile = z.strictObject({
   apis: z.array(ApiConfig).default([]),
   usagePlans: z.array(PlanConfig).default([]),
   tenants: z.array(TenantConfig).default([]),
+  /** Absent: the server's firewall is left alone (and not pruned). */
+  firewall: FirewallConfig.optional(),
 });
 
 export type ThrottleConfig = z.infer<typeof Throttle>;
@@ -89,6 +141,7 @@ export type StageConfig = z.infer<typeof StageConfig>;
 export type PlanConfig = z.infer<typeof PlanConfig>;
 export type KeyConfig = z.infer<typeof KeyConfig>;
 export type TenantConfig = z.infer<typeof TenantConfig>;
+export type FirewallConfig = z.infer<typeof FirewallConfig>;
 
 /** An API of the file with its OpenAPI document read, hashed and parsed. */
 export interface DesiredApi {
@@ -107,6 +160,7 @@ export interface DesiredConfig {
   apis: DesiredApi[];
   usagePlans: PlanConfig[];
   tenants: TenantConfig[];
+  firewall?: FirewallConfig;
 }
 
 /** The config file is invalid; the message lists each bad field with its path. */
@@ -133,7 +187,13 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     readApi(api, dirname(resolve(file)), ["apis", i, "openapi"], issues),
   );
   if (issues.length) throw configError(file, issues);
-  return { file, apis: apis as DesiredApi[], usagePlans: config.usagePlans, tenants: config.tenants };
+  return {
+    file,
+    apis: apis as DesiredApi[],
+    usagePlans: config.usagePlans,
+    tenants: config.tenants,
+    firewall: config.firewall,
+  };
 }
 
 function configError(file: string, issues: Issue[]): ConfigError {
@@ -202,6 +262,8 @@ function checkReferences(config: z.infer<typeof ConfigFile>): Issue[] {
     });
   });
 
+  if (config.firewall) issues.push(...checkFirewall(config.firewall, apis));
+
   const plans = config.usagePlans.map((p) => p.name);
   config.tenants.forEach((tenant, t) => {
     unique(
@@ -217,6 +279,37 @@ function checkReferences(config: z.infer<typeof ConfigFile>): Issue[] {
         });
       }
     });
+  });
+  return issues;
+}
+
+/** Firewall names are unique per kind; rules name IP sets of the file, limits APIs of the file. */
+function checkFirewall(firewall: FirewallConfig, apis: Map<string, z.infer<typeof ApiConfig>>): Issue[] {
+  const issues: Issue[] = [];
+  for (const kind of ["ipSets", "rules", "ipRateLimits"] as const) {
+    const seen = new Set<string>();
+    firewall[kind].forEach((item, i) => {
+      if (seen.has(item.name))
+        issues.push({ path: ["firewall", kind, i, "name"], message: `duplicate name '${item.name}'` });
+      seen.add(item.name);
+    });
+  }
+  const sets = firewall.ipSets.map((s) => s.name);
+  firewall.rules.forEach((rule, r) => {
+    rule.ipSets?.forEach((name, i) => {
+      if (!sets.includes(name))
+        issues.push({
+          path: ["firewall", "rules", r, "ipSets", i],
+          message: `unknown IP set '${name}' (the file declares: ${list(sets)})`,
+        });
+    });
+  });
+  firewall.ipRateLimits.forEach((limit, l) => {
+    if (limit.api !== undefined && !apis.has(limit.api))
+      issues.push({
+        path: ["firewall", "ipRateLimits", l, "api"],
+        message: `unknown API '${limit.api}' (the file declares: ${list([...apis.keys()])})`,
+      });
   });
   return issues;
 }

@@ -22,6 +22,7 @@ export async function executePlan(client: AdminClient, plan: Plan): Promise<Appl
     apis: new Map(plan.known.apis),
     plans: new Map(plan.known.plans),
     tenants: new Map(plan.known.tenants),
+    ipSets: new Map(plan.known.ipSets),
     createdKeys: [],
   };
   const applied: Change[] = [];

@@ -1,4 +1,4 @@
-import type { ApiKey, RestApi, Stage, UsagePlan } from "../shapes.js";
+import type { ApiKey, RestApi, Stage, Tenant, UsagePlan } from "../shapes.js";
 import {
   type Change,
   type ExecContext,
@@ -18,6 +18,7 @@ import type {
   StageConfig,
   TenantConfig,
 } from "./config.js";
+import { planFirewall } from "./firewall.js";
 import type { ServerState } from "./state.js";
 
 /** The REST API tag that holds the sha256 of the OpenAPI file it was last imported from. */
@@ -28,6 +29,7 @@ interface KnownIds {
   apis: Map<string, string>;
   plans: Map<string, string>;
   tenants: Map<string, string>;
+  ipSets: Map<string, string>;
 }
 
 /** The changes that make the server match the file, in the order they must run. */
@@ -48,7 +50,7 @@ export interface PlanOptions {
  * each change carries how to carry it out. An empty plan means the server already matches.
  */
 export function planChanges(config: DesiredConfig, state: ServerState, options: PlanOptions = {}): Plan {
-  const known: KnownIds = { apis: new Map(), plans: new Map(), tenants: new Map() };
+  const known: KnownIds = { apis: new Map(), plans: new Map(), tenants: new Map(), ipSets: new Map() };
   const changes: Change[] = [];
   for (const api of config.apis) changes.push(...planApi(api, state, known));
   for (const plan of config.usagePlans) changes.push(...planUsagePlan(plan, state, known));
@@ -56,6 +58,11 @@ export function planChanges(config: DesiredConfig, state: ServerState, options: 
   const matchedKeys = new Set<string>();
   for (const tenant of config.tenants) changes.push(...planKeys(tenant, state, known, matchedKeys));
   const leftovers = planLeftovers(config, state, known, matchedKeys);
+  if (config.firewall && state.firewall) {
+    const firewall = planFirewall(config.firewall, state.firewall, known);
+    changes.push(...firewall.changes);
+    leftovers.unshift(...firewall.leftovers);
+  }
   if (options.prune) changes.push(...leftovers);
   return { changes, unmanaged: options.prune ? [] : leftovers.map((c) => `${c.kind} ${c.name}`), known };
 }
@@ -398,37 +405,89 @@ function methodThrottleDiff(
 
 function planTenant(tenant: TenantConfig, state: ServerState, known: KnownIds): Change[] {
   const current = state.tenants.find((t) => t.name === tenant.name);
+  const { ops, fields } = tenantDiff(tenant, current, known);
   if (!current) {
     return [
       {
         action: "create",
         kind: "tenant",
         name: tenant.name,
-        fields: tenant.description ? [{ field: "description", to: tenant.description }] : [],
+        fields,
         async run(ctx) {
           const created = await ctx.client.request<{ id: string }>("POST", "/tenants", {
             body: { name: tenant.name, description: tenant.description },
           });
           ctx.tenants.set(tenant.name, created.id);
+          const access = ops(ctx).filter((op) => op.path !== "/description");
+          if (access.length) {
+            await ctx.client.request("PATCH", `/tenants/${created.id}`, {
+              body: { patchOperations: access },
+            });
+          }
         },
       },
     ];
   }
   known.tenants.set(tenant.name, current.id);
-  if (tenant.description === undefined || tenant.description === (current.description ?? "")) return [];
+  if (!fields.length) return [];
   return [
     {
       action: "update",
       kind: "tenant",
       name: tenant.name,
-      fields: [{ field: "description", from: current.description, to: tenant.description }],
+      fields,
       async run(ctx) {
-        await ctx.client.request("PATCH", `/tenants/${current.id}`, {
-          body: { patchOperations: [{ op: "replace", path: "/description", value: tenant.description }] },
-        });
+        await ctx.client.request("PATCH", `/tenants/${current.id}`, { body: { patchOperations: ops(ctx) } });
       },
     },
   ];
+}
+
+/**
+ * Stated description, block and access lists against the tenant's. Access patterns may start
+ * with the name of an API of the file, which becomes its id.
+ */
+function tenantDiff(
+  desired: TenantConfig,
+  current: Tenant | undefined,
+  known: KnownIds,
+): { ops: (ctx: ExecContext) => PatchOp[]; fields: FieldChange[] } {
+  const fields: FieldChange[] = [];
+  const lazy: LazyOp[] = [];
+  if (desired.description !== undefined && desired.description !== (current?.description ?? "")) {
+    fields.push({ field: "description", from: current?.description, to: desired.description });
+    lazy.push(() => ({ op: "replace", path: "/description", value: desired.description }));
+  }
+  if (desired.blocked !== undefined && desired.blocked !== (current?.blocked ?? false)) {
+    fields.push({ field: "blocked", from: current?.blocked ?? false, to: desired.blocked });
+    lazy.push(() => ({ op: "replace", path: "/blocked", value: String(desired.blocked) }));
+  }
+  if (desired.blockReason !== undefined && desired.blockReason !== (current?.blockReason ?? "")) {
+    fields.push({ field: "blockReason", from: current?.blockReason, to: desired.blockReason });
+    lazy.push(() => ({ op: "replace", path: "/blockReason", value: desired.blockReason }));
+  }
+  for (const field of ["allowedResources", "deniedResources"] as const) {
+    const want = desired[field];
+    if (want === undefined) continue;
+    const have = current?.[field] ?? [];
+    const planned = want.map((p) => withApiId(p, known.apis));
+    if (planned.join("\n") === have.join("\n")) continue;
+    fields.push({ field, from: have, to: want });
+    lazy.push((ctx) => ({
+      op: "replace",
+      path: `/${field}`,
+      value: JSON.stringify(want.map((p) => withApiId(p, ctx.apis))),
+    }));
+  }
+  return { ops: (ctx) => lazy.map((op) => op(ctx)), fields };
+}
+
+/** `petstore/prod/GET/*` with the id of the file's API `petstore` in place of its name. */
+function withApiId(pattern: string, apis: Map<string, string>): string {
+  const slash = pattern.indexOf("/");
+  const head = slash === -1 ? pattern : pattern.slice(0, slash);
+  const id = apis.get(head);
+  return id === undefined ? pattern : `${id}${slash === -1 ? "" : pattern.slice(slash)}`;
 }
 
 function planKeys(tenant: TenantConfig, state: ServerState, known: KnownIds, matched: Set<string>): Change[] {

@@ -1,5 +1,14 @@
 import type { AdminClient } from "../client.js";
-import type { ApiKey, RestApi, Stage, Tenant, UsagePlan } from "../shapes.js";
+import type {
+  ApiKey,
+  FirewallRule,
+  IpRateLimit,
+  IpSet,
+  RestApi,
+  Stage,
+  Tenant,
+  UsagePlan,
+} from "../shapes.js";
 import type { DesiredConfig } from "./config.js";
 
 /** What the server holds, read through the admin API before planning. */
@@ -13,6 +22,8 @@ export interface ServerState {
   tenants: Tenant[];
   /** With values when the file states any key value (to compare them). */
   keys: ApiKey[];
+  /** Read only when the file has a firewall section. */
+  firewall?: { ipSets: IpSet[]; rules: FirewallRule[]; ipRateLimits: IpRateLimit[] };
 }
 
 /** Reads everything `apply` compares, with read-only calls. */
@@ -43,5 +54,12 @@ export async function readState(client: AdminClient, config: DesiredConfig): Pro
       }
     }),
   );
-  return { apis, stages, plans, planIdsByKey, tenants, keys };
+  const firewall = config.firewall
+    ? {
+        ipSets: await client.listAll<IpSet>("/firewall/ipsets"),
+        rules: await client.listAll<FirewallRule>("/firewall/rules"),
+        ipRateLimits: await client.listAll<IpRateLimit>("/firewall/ipratelimits"),
+      }
+    : undefined;
+  return { apis, stages, plans, planIdsByKey, tenants, keys, firewall };
 }
