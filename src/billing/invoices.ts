@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import { BadRequestError, ConflictError, NotFoundError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
+import { PLATFORM_EVENT_TYPES, recordPlatformEvent } from "../events/index.js";
 import { fromJson, isUniqueViolation, type Store, type Tx, toJson } from "../store/index.js";
 import { computeInvoice, type InvoiceLine, type PlanUsage } from "./invoice-lines.js";
 import { ledgerTotals, planNames, tenantRow } from "./lookups.js";
@@ -177,6 +178,20 @@ export class InvoiceService {
         updated_at: now,
       };
       await trx.updateTable("invoices").set(next).where("id", "=", id).execute();
+      // The tenant hears of its invoice through the event bus, exactly when it is final.
+      await recordPlatformEvent(trx, {
+        source: "tollgate.billing",
+        detailType: PLATFORM_EVENT_TYPES.invoiceFinalized,
+        detail: {
+          invoiceId: id,
+          tenantId: next.tenant_id,
+          period: next.period,
+          currency: next.currency,
+          total: next.total,
+        },
+        resources: [`invoices/${id}`],
+        time: now,
+      });
       return toInvoice(next);
     });
   }

@@ -20,12 +20,14 @@ import { HttpSender } from "./delivery/http.js";
 import { DeliveryWorker } from "./delivery/worker.js";
 import { Ingest } from "./ingest.js";
 import { testEventPattern } from "./pattern/index.js";
+import { OutboxPublisher, tenantSourceName } from "./platform.js";
 import { ReplayService } from "./replays.js";
 import { Router } from "./router.js";
 import { RuleService } from "./rules.js";
 import type { EventsSettings } from "./settings.js";
 import { EventSourceService } from "./sources.js";
 import { type Target, targetKind } from "./targets.js";
+import { WebhookService } from "./webhooks.js";
 
 export type { CredentialsSummary, IssuedCredentials, TenantIdentity } from "./accounts.js";
 export type { ApiDestination, ApiDestinationInput, WebhookSecretInfo } from "./api-destinations.js";
@@ -37,11 +39,23 @@ export type { Delivery, DeliveryAttempt, DeliveryFilter, DeliveryStatus } from "
 export { EventsError, type EventsErrorCode } from "./errors.js";
 export type { BusEvent, PutEventsEntry, PutEventsResult } from "./ingest.js";
 export { InvalidEventError, InvalidEventPatternError } from "./pattern/index.js";
+export {
+  PLATFORM_EVENT_TYPES,
+  type PlatformEventInput,
+  recordPlatformEvent,
+  tenantSourceName,
+} from "./platform.js";
 export type { Replay, ReplayState, ReplayTarget, StartReplayInput } from "./replays.js";
 export type { PutRuleInput, Rule, RuleState } from "./rules.js";
 export { type EventsSettings, eventsSettings } from "./settings.js";
 export type { EventSource } from "./sources.js";
 export type { Target } from "./targets.js";
+export {
+  TEST_EVENT_TYPE,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+  type WebhookEndpointInput,
+} from "./webhooks.js";
 
 /** Who is calling: the provider's operator, or a tenant (whose account is its own). */
 export type Caller = { kind: "operator" } | { kind: "tenant"; tenantId: string; accountId?: string };
@@ -65,12 +79,16 @@ export class Events {
   readonly deliveries: DeliveryLog;
   readonly archives: ArchiveService;
   readonly replays: ReplayService;
+  /** Webhook endpoints per tenant: the developer portal's domain API. */
+  readonly webhooks: WebhookService;
+  /** Publishes the event outbox (platform events) to the buses. */
+  readonly outbox: OutboxPublisher;
   /** The delivery worker of this process (started by `start()`). */
   readonly worker: DeliveryWorker;
   private readonly http: HttpSender;
   private readonly wakers = new Set<() => void>();
-  private replayTimer?: NodeJS.Timeout;
-  private replaying?: Promise<unknown>;
+  private backgroundTimer?: NodeJS.Timeout;
+  private background?: Promise<unknown>;
 
   constructor(
     readonly store: Store,
@@ -107,6 +125,25 @@ export class Events {
     this.deliveries = new DeliveryLog(store, clock, this.router, () => this.ingest.notify());
     this.archives = new ArchiveService(store, clock, this.buses, this.rules);
     this.replays = new ReplayService(store, clock, this.archives, this.ingest, settings.region);
+    this.webhooks = new WebhookService(
+      store,
+      clock,
+      this.accounts,
+      this.buses,
+      this.rules,
+      this.destinations,
+      this.deliveries,
+      this.sources,
+      {
+        region: settings.region,
+        partnerName: settings.partnerName,
+      },
+    );
+    this.outbox = new OutboxPublisher(store, clock, this.ingest, this.accounts, this.sources, {
+      region: settings.region,
+      providerAccountId: settings.providerAccountId,
+      partnerName: settings.partnerName,
+    });
     this.http = new HttpSender(settings.httpTimeoutMs);
     this.worker = new DeliveryWorker(
       store,
@@ -130,27 +167,59 @@ export class Events {
     this.connections.onChange = this.destinations.onChange = () => this.worker.forget();
   }
 
-  /** Starts the delivery worker and the replay runner (unless the settings turn the worker off). */
+  /**
+   * Starts the delivery worker and the background jobs (replays, the outbox of platform
+   * events), unless the settings turn the worker off.
+   */
   start(): void {
     if (!this.settings.worker) return;
     this.worker.start();
-    this.replayTimer = setInterval(() => {
-      this.replaying ??= this.replays
-        .runDue()
-        .catch((error) => process.stderr.write(`event replays: ${(error as Error).message}\n`))
-        .finally(() => {
-          this.replaying = undefined;
-        });
+    this.backgroundTimer = setInterval(() => {
+      this.background ??= this.runJobs().finally(() => {
+        this.background = undefined;
+      });
     }, this.settings.pollIntervalMs * 2);
-    this.replayTimer.unref();
+    this.backgroundTimer.unref();
+  }
+
+  /** One pass of the background jobs: publish the outbox, run replays. */
+  async runJobs(): Promise<void> {
+    for (const [name, job] of [
+      ["outbox", () => this.outbox.drain()],
+      ["replays", () => this.replays.runDue()],
+    ] as const) {
+      await job().catch((error: Error) => process.stderr.write(`event ${name}: ${error.message}\n`));
+    }
   }
 
   /** Stops the worker: deliveries in flight finish and are recorded; the rest stay queued. */
   async close(): Promise<void> {
-    clearInterval(this.replayTimer);
-    await this.replaying;
+    clearInterval(this.backgroundTimer);
+    await this.background;
     await this.worker.close();
     await this.http.close();
+  }
+
+  /**
+   * Sends an event to one tenant, as the provider: a partner event from the tenant's own event
+   * source, which reaches its partner bus (and webhook endpoints) once the tenant has one.
+   */
+  async publishToTenant(
+    tenantId: string,
+    input: { detailType: string; detail: Record<string, unknown>; resources?: string[] },
+  ): Promise<string | undefined> {
+    const source = tenantSourceName(this.settings.partnerName, tenantId);
+    const account = await this.accounts.accountOf(tenantId);
+    await this.sources.ensure(source, account);
+    const result = await this.ingest.putPartnerEvents([
+      {
+        Source: source,
+        DetailType: input.detailType,
+        Detail: JSON.stringify(input.detail),
+        Resources: input.resources,
+      },
+    ]);
+    return result.Entries[0]?.EventId;
   }
 
   /** The scope (account and region) a caller's requests act in. */

@@ -72,6 +72,24 @@ export class EventSourceService {
     return { EventSourceArn: eventSourceArn(this.region, input.Name) };
   }
 
+  /**
+   * Makes sure a source of the provider's exists for an account (PENDING when created), and
+   * with `activate` that it is ACTIVE: Tollgate's own sources for tenants (their event source).
+   */
+  async ensure(name: string, account: string, options: { activate?: boolean } = {}): Promise<void> {
+    const now = this.clock.now();
+    const state = options.activate ? "ACTIVE" : "PENDING";
+    await this.store.db
+      .insertInto("event_sources")
+      .values({ name, account, state, created_by: this.partnerName, created_at: now, updated_at: now })
+      .onConflict((oc) =>
+        options.activate
+          ? oc.column("name").doUpdateSet({ state, updated_at: now })
+          : oc.column("name").doNothing(),
+      )
+      .execute();
+  }
+
   /** DescribePartnerEventSource (provider side). */
   async describePartner(name: string): Promise<{ Arn: string; Name: string }> {
     this.checkName(name);

@@ -9,6 +9,7 @@ import {
   unsupportedPatch,
 } from "../core/patch.js";
 import type { SecretBox } from "../core/secrets.js";
+import { PLATFORM_EVENT_TYPES, recordPlatformEvent } from "../events/index.js";
 import { fromJson, isUniqueViolation, type Store, type Tx, toJson } from "../store/index.js";
 import {
   type ApiStage,
@@ -147,6 +148,7 @@ export class ApiKeyService {
           updated_at: now,
         };
         await trx.insertInto("api_keys").values(row).execute();
+        await keyEvent(trx, "created", row, now);
         await this.store.bumpRevision(trx);
         return row;
       });
@@ -181,6 +183,8 @@ export class ApiKeyService {
       for (const op of operations) await applyKeyOperation(trx, next, stageKeys, op);
       next.stage_keys = toJson(stageKeys);
       await trx.updateTable("api_keys").set(next).where("id", "=", id).execute();
+      if (current.enabled === 1 && next.enabled === 0)
+        await keyEvent(trx, "disabled", next, next.updated_at, "disabled");
       await this.store.bumpRevision(trx);
       return next;
     });
@@ -230,6 +234,7 @@ export class ApiKeyService {
           expires_at: null,
         };
         await trx.insertInto("api_keys").values(next).execute();
+        await keyEvent(trx, "created", next, now);
         const plans = await trx
           .selectFrom("usage_plan_keys")
           .select("usage_plan_id")
@@ -252,6 +257,8 @@ export class ApiKeyService {
           .set({ expires_at: previous.expires_at, enabled: previous.enabled, updated_at: now })
           .where("id", "=", id)
           .execute();
+        if (current.enabled === 1 && previous.enabled === 0)
+          await keyEvent(trx, "disabled", previous, now, "rotated");
         await this.store.bumpRevision(trx);
         return [next, previous];
       });
@@ -273,6 +280,7 @@ export class ApiKeyService {
         .set({ enabled: 0, expires_at: expires, updated_at: now })
         .where("id", "=", id)
         .execute();
+      if (current.enabled === 1) await keyEvent(trx, "disabled", current, now, "revoked");
       await this.store.bumpRevision(trx);
       return { ...current, enabled: 0, expires_at: expires, updated_at: now };
     });
@@ -288,7 +296,7 @@ export class ApiKeyService {
     return this.store.transaction(async (trx) => {
       const due = await trx
         .selectFrom("api_keys")
-        .select("id")
+        .select(["id", "name", "customer_id"])
         .where("enabled", "=", 1)
         .where("expires_at", "is not", null)
         .where("expires_at", "<=", now)
@@ -296,6 +304,7 @@ export class ApiKeyService {
       if (!due.length) return [];
       const ids = due.map((r) => r.id);
       await trx.updateTable("api_keys").set({ enabled: 0, updated_at: now }).where("id", "in", ids).execute();
+      for (const key of due) await keyEvent(trx, "disabled", key, now, "expired");
       await this.store.bumpRevision(trx);
       return ids;
     });
@@ -473,6 +482,31 @@ export class ApiKeyService {
       ...(row.name !== null ? { name: row.name } : {}),
     };
   }
+}
+
+/**
+ * Records "API Key Created" or "API Key Disabled" for the event bus, in the transaction of the
+ * change (`reason`: disabled, revoked, rotated or expired).
+ */
+async function keyEvent(
+  trx: Tx,
+  kind: "created" | "disabled",
+  key: { id: string; name: string | null; customer_id: string | null; enabled?: number },
+  now: number,
+  reason?: string,
+): Promise<void> {
+  await recordPlatformEvent(trx, {
+    source: "tollgate.apikeys",
+    detailType: kind === "created" ? PLATFORM_EVENT_TYPES.apiKeyCreated : PLATFORM_EVENT_TYPES.apiKeyDisabled,
+    detail: {
+      keyId: key.id,
+      ...(key.name !== null ? { name: key.name } : {}),
+      ...(key.customer_id !== null ? { tenantId: key.customer_id } : {}),
+      ...(kind === "created" ? { enabled: key.enabled === 1 } : { reason }),
+    },
+    resources: [`apikeys/${key.id}`],
+    time: now,
+  });
 }
 
 async function apiKeyRow(db: Tx, id: string) {

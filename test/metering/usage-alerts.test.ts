@@ -185,12 +185,10 @@ for (const dialect of DIALECTS) {
           listed.body.item.map((e: { id: string }) => e.id),
         )
         .execute();
+      // The event bus publishes the outbox in the background: `published` may be 0 or 1 by now.
       assert.deepEqual(
-        outbox.map((r) => [r.detail_type, r.published]),
-        [
-          ["Quota Threshold Reached", 0],
-          ["Quota Threshold Reached", 0],
-        ],
+        outbox.map((r) => r.detail_type),
+        ["Quota Threshold Reached", "Quota Threshold Reached"],
       );
 
       clock.set(at("2026-09-02"));
