@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { BadRequestError } from "../core/errors.js";
+import type { Registry } from "../core/metrics.js";
 import { type AdminCredentials, authenticate, type Principal, type TenantCredentialLookup } from "./auth.js";
 import { AdminError, sendError } from "./errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
@@ -17,10 +18,14 @@ export interface AdminServerOptions {
   tenants?: TenantCredentialLookup;
   /** AWS JSON protocol services served at `POST /` by X-Amz-Target (EventBridge). */
   jsonProtocols?: JsonProtocol[];
+  /** Served at `/metrics` in the Prometheus text format, without authentication. */
+  metrics?: Registry;
+  /** Readiness: resolves when the process can serve (store and counters reachable), else throws why not. */
+  ready?: () => Promise<void>;
 }
 
-/** Paths served without authentication. */
-const PUBLIC_PATHS = new Set(["/health", "/openapi.json"]);
+/** Paths served without authentication: probes, the scrape endpoint and the API's own description. */
+const PUBLIC_PATHS = new Set(["/health", "/ready", "/metrics", "/openapi.json"]);
 
 /**
  * The admin HTTP server: API Gateway's REST control plane (restJson1) over the route table.
@@ -93,7 +98,22 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
       .send(JSON.stringify(result ?? {}));
   });
 
+  // Liveness: the process answers. Readiness: it can also reach what serving needs.
   app.get("/health", async () => ({ status: "ok" }));
+  app.get("/ready", async (_request, reply) => {
+    try {
+      await options.ready?.();
+      return { status: "ready" };
+    } catch (error) {
+      return reply.status(503).send({ status: "not ready", reason: (error as Error).message });
+    }
+  });
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get("/metrics", async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.metrics()),
+    );
+  }
   const document = buildOpenApiDocument(options.routes);
   app.get("/openapi.json", async () => document);
 

@@ -14,6 +14,8 @@ export interface ResilientEngineOptions {
   unavailableRetryAfterMs?: number;
   /** Told when the primary goes down (with the error) and when it is back, for logs and metrics. */
   onStateChange?: (up: boolean, error?: unknown) => void;
+  /** Told of every failed primary take (a metric counts them). */
+  onError?: (error: unknown) => void;
   /** Real time in ms for probe pacing (not the requests' `now`, which tests may hold still). */
   clock?: () => number;
 }
@@ -86,6 +88,7 @@ export class ResilientEngine implements CounterEngine {
       }
       return decision;
     } catch (error) {
+      this.options.onError?.(error);
       this.nextProbeAt = this.clock() + this.probeIntervalMs;
       if (this.up) {
         this.up = false;

@@ -20,6 +20,14 @@ export interface AccessLogEntry {
   bytesIn: number;
   bytesOut: number;
   error?: string;
+  /** AWS's gateway response type of an answer the gateway gave itself (`ForbiddenException`, ...). */
+  errorType?: string;
+  /** The request was served by the stage's canary deployment. */
+  canary?: boolean;
+  /** Response cache lookup result on a method with caching on. */
+  cache?: "hit" | "miss";
+  /** W3C trace id (the `traceparent` the upstream received). */
+  traceId?: string;
 }
 
 /**

@@ -34,6 +34,7 @@ import {
   tenantKeyFor,
 } from "./config.js";
 import type { GatewayCors } from "./cors.js";
+import type { GatewayMetrics } from "./metrics.js";
 import { mockResponse } from "./mock.js";
 import { ProxyHandler } from "./proxy.js";
 import { forwardedHeaderLines, type RequestHeaders, scanRequestHeaders } from "./request-headers.js";
@@ -63,6 +64,7 @@ export interface GatewayOptions {
   /** The account-wide bucket every request passes (AWS's default: 10,000 rps, burst 5,000). */
   accountThrottle: Throttle;
   accessLog?: AccessLog;
+  metrics?: GatewayMetrics;
   /** How often to look for configuration changes, ms. */
   reloadIntervalMs?: number;
   /** Largest request body, bytes (AWS's 10 MB by default): larger ones get 413. */
@@ -235,9 +237,11 @@ export class Gateway {
       log.status = status;
       log.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
       this.options.accessLog?.write(log);
+      this.options.metrics?.observe(log);
     };
     const fail = (e: Refusal) => {
       sendRefusal(res, e, own);
+      log.errorType = e.type;
       finish(e.status);
     };
 

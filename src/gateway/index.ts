@@ -13,6 +13,7 @@ export { trustedProxies } from "./client-ip.js";
 export { type GatewayConfig, loadGatewayConfig } from "./config.js";
 export { GatewayCors } from "./cors.js";
 export { Gateway, type GatewayOptions, IDENTITY_HEADERS } from "./gateway.js";
+export { GatewayMetrics } from "./metrics.js";
 
 export interface RunningGateway {
   gateway: Gateway;

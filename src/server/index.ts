@@ -23,12 +23,14 @@ import {
 } from "../apis/index.js";
 import { Billing } from "../billing/index.js";
 import { type Clock, systemClock } from "../core/clock.js";
+import { createMetricsRegistry } from "../core/metrics.js";
 import { SecretBox } from "../core/secrets.js";
 import { type CounterEngine, InProcessEngine, RedisEngine, ResilientEngine } from "../counters/index.js";
 import { Events, type EventsSettings, eventsSettings } from "../events/index.js";
 import {
   AccessLog,
   GatewayCors,
+  GatewayMetrics,
   type RunningGateway,
   startGateway,
   trustedProxies,
@@ -97,7 +99,9 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   const box = new SecretBox(secrets.serverSecret);
   // Metering adjusts live quota counters, so the engine exists before the admin API.
   const retentionDays = settings.usageRetentionDays;
-  const engine = counterEngine(settings);
+  const metricsRegistry = createMetricsRegistry();
+  const gatewayMetrics = new GatewayMetrics(metricsRegistry);
+  const engine = counterEngine(settings, () => gatewayMetrics.engineError());
   const metering = new MeteringService(store, clock, engine);
   const domain = {
     tenants: new TenantService(store, clock),
@@ -135,6 +139,7 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   });
   const services = { ...domain, portal: portalDomain };
 
+  let gatewayStarted = false;
   // Replays what a crashed process journaled before anything reads usage.
   const ledger = await UsageLedger.open(store, { journalDir: join(settings.dataDir, "journal") });
   const admin = createAdminServer({
@@ -145,6 +150,13 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     beforeHandle: () => ledger.commit().catch(() => {}),
     tenants: services.events.accounts,
     jsonProtocols: [eventBridgeProtocol(services.events)],
+    metrics: metricsRegistry,
+    ready: async () => {
+      if (!gatewayStarted) throw new Error("the gateway is starting");
+      await store.revision();
+      if (engine instanceof ResilientEngine && !engine.primaryUp && settings.redisFailureMode === "closed")
+        throw new Error("Redis is unreachable and the gateway fails closed");
+    },
   });
   await admin.listen({ host: settings.host, port: settings.adminPort });
   const { port } = admin.server.address() as AddressInfo;
@@ -169,6 +181,7 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
       clock,
       accountThrottle: { rate: settings.accountRateLimit, burst: settings.accountBurstLimit },
       accessLog,
+      metrics: gatewayMetrics,
       maxBodyBytes: settings.maxBodyBytes,
       trustedProxies: trustedProxies(settings.trustedProxies),
     },
@@ -183,6 +196,7 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
       },
     },
   );
+  gatewayStarted = true;
   const gatewayUrl = `http://${settings.host}:${gateway.port}`;
   if (!explicitUrls.gateway) portalConfig.gatewayUrl = localUrl(gatewayUrl);
   const portal = await startPortal(portalDomain, {
@@ -237,11 +251,12 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
 }
 
 /** In-process counters by default; Redis (with the configured failure mode) when a URL is set. */
-function counterEngine(settings: Settings): CounterEngine {
+function counterEngine(settings: Settings, onError: () => void): CounterEngine {
   if (!settings.redisUrl) return new InProcessEngine();
   return new ResilientEngine(
     new RedisEngine(settings.redisUrl, { commandTimeoutMs: settings.redisTimeoutMs }),
     new InProcessEngine(),
     settings.redisFailureMode === "open" ? "fail-open" : "fail-closed",
+    { onError },
   );
 }
