@@ -145,6 +145,19 @@ describe("tollgate apply: the firewall section and tenants' access", () => {
     assert.equal((await t.admin("GET", "/firewall/rules")).body.item[0].priority, 5);
   });
 
+  test("tollgate tenants block and unblock", async () => {
+    const tenant = (await t.admin("GET", "/tenants")).body.item[0];
+    const blocked = await cli(["tenants", "block", tenant.id, "--reason", "fraud review", "--json"], env);
+    assert.equal(blocked.code, 0, blocked.stderr);
+    assert.deepEqual(
+      [JSON.parse(blocked.stdout).blocked, JSON.parse(blocked.stdout).blockReason],
+      [true, "fraud review"],
+    );
+    const unblocked = await cli(["tenants", "unblock", tenant.id], env);
+    assert.equal(unblocked.code, 0, unblocked.stderr);
+    assert.equal((await t.admin("GET", `/tenants/${tenant.id}`)).body.blocked, false);
+  });
+
   test("a rule naming an IP set the file does not declare is a config error that writes nothing", async () => {
     const before = await t.tollgate.store.revision();
     write(CONFIG.replace("ipSets: [office]", "ipSets: [home]"));
