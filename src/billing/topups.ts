@@ -19,7 +19,14 @@ import { MAX_REQUESTS } from "./prices.js";
  * applied to the live counters of every gateway (AWS's update-usage, by an amount).
  */
 export interface QuotaExtender {
-  extendQuota(planId: string, keyId: string, extraRequests: number, reason: string): Promise<unknown>;
+  /** Extends once per `id`: a repeated call with the same id changes nothing. */
+  extendQuota(
+    planId: string,
+    keyId: string,
+    extraRequests: number,
+    reason: string,
+    id: string,
+  ): Promise<unknown>;
 }
 
 /** A product that adds `requests` to a key's current quota period for `price`. */
@@ -166,8 +173,9 @@ export class TopUpService {
 
   /**
    * Buys `quantity` of a product for a key on a plan: checks everything, records the purchase as
-   * PENDING, extends the quota, then marks it APPLIED. If the extension fails the record goes,
-   * so a failed purchase is never billed.
+   * PENDING, extends the quota (once per purchase id), then marks it APPLIED. If the extension
+   * fails the record goes, so a failed purchase is never billed; one left PENDING by a crash is
+   * completed by `completePending`.
    */
   async purchase(input: PurchaseTopUpInput): Promise<TopUp> {
     const row = await this.store.transaction(async (trx) => {
@@ -175,12 +183,42 @@ export class TopUpService {
       await trx.insertInto("topups").values(row).execute();
       return row;
     });
+    await this.apply(row);
+    return toTopUp({ ...row, status: "APPLIED" });
+  }
+
+  /**
+   * Completes purchases a crash left PENDING for longer than `olderThanMs`: extends the quota if
+   * that had not happened yet (never twice) and marks them APPLIED; one whose extension can no
+   * longer be made (the key left the plan) is removed, as a failed purchase is. Runs at start.
+   */
+  async completePending(olderThanMs = 60_000): Promise<{ applied: number; removed: number }> {
+    const rows = await this.store.db
+      .selectFrom("topups")
+      .selectAll()
+      .where("status", "=", "PENDING")
+      .where("created_at", "<", this.clock.now() - olderThanMs)
+      .execute();
+    let applied = 0;
+    for (const row of rows) {
+      try {
+        await this.apply(row);
+        applied++;
+      } catch {
+        // apply removed it
+      }
+    }
+    return { applied, removed: rows.length - applied };
+  }
+
+  private async apply(row: TopUpRow): Promise<void> {
     try {
       await this.quota.extendQuota(
         row.usage_plan_id,
         row.key_id,
-        row.requests,
+        Number(row.requests),
         `top-up ${row.id}: ${row.quantity} x '${row.product_name}' (${row.requests} requests)`,
+        row.id,
       );
     } catch (error) {
       await this.store.transaction((trx) => trx.deleteFrom("topups").where("id", "=", row.id).execute());
@@ -189,7 +227,6 @@ export class TopUpService {
     await this.store.transaction(async (trx) => {
       await trx.updateTable("topups").set({ status: "APPLIED" }).where("id", "=", row.id).execute();
     });
-    return toTopUp({ ...row, status: "APPLIED" });
   }
 
   async get(id: string): Promise<TopUp> {

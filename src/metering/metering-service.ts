@@ -118,17 +118,26 @@ export class MeteringService {
    * Adds `extraRequests` to what remains of the key's quota in the current period (a top-up)
    * and returns the new remaining. Same persistence and engine update as UpdateUsage.
    *
+   * With `id`, the extension happens once: a second call with the same id (a retry after a
+   * crash) changes nothing and returns the remaining the first one left.
+   *
    * @example
    * const remaining = await metering.extendQuota(planId, keyId, 10_000, "top-up order 42");
    */
-  async extendQuota(planId: string, keyId: string, extraRequests: number, reason: string): Promise<number> {
+  async extendQuota(
+    planId: string,
+    keyId: string,
+    extraRequests: number,
+    reason: string,
+    id?: string,
+  ): Promise<number> {
     if (!Number.isInteger(extraRequests) || extraRequests < 1 || extraRequests > MAX_INT) {
       throw new BadRequestError(
         `Invalid extraRequests '${extraRequests}': must be a whole number from 1 to ${MAX_INT}`,
       );
     }
     const plan = await this.quotaPlan(planId, keyId);
-    return this.adjust(plan, keyId, "extend", reason, (current) => current + extraRequests);
+    return this.adjust(plan, keyId, "extend", reason, (current) => current + extraRequests, id);
   }
 
   /** Tollgate's detailed usage: admitted requests per tenant, key, plan, API, stage, method, day. */
@@ -188,13 +197,24 @@ export class MeteringService {
     kind: "replace" | "extend",
     reason: string | null,
     next: (currentRemaining: number) => number,
+    id: string = randomUUID(),
   ): Promise<number> {
     const now = this.clock.now();
     const period = quotaPeriod(now, plan.quota.period, plan.quota.offset);
     const { limit } = plan.quota;
     const counterId = quotaCounterId(keyId, plan.id);
+    let repeated = false;
     const remaining = await this.store.transaction(async (trx) => {
       await this.lockKeyOnPlan(trx, plan.id, keyId);
+      const done = await trx
+        .selectFrom("quota_adjustments")
+        .select("remaining")
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (done) {
+        repeated = true;
+        return Number(done.remaining);
+      }
       const stored = (await effectiveUsage(trx, plan.id, period, [keyId])).get(keyId)?.effective ?? 0;
       // The ledger commits a few ms behind the counter: requests the counter holds beyond it are used too.
       const counted = await this.engine.quotaUsed(counterId, period.start);
@@ -206,7 +226,7 @@ export class MeteringService {
       await trx
         .insertInto("quota_adjustments")
         .values({
-          id: randomUUID(),
+          id,
           usage_plan_id: plan.id,
           key_id: keyId,
           period_start: period.start,
@@ -221,7 +241,7 @@ export class MeteringService {
       await this.store.bumpRevision(trx);
       return remaining;
     });
-    await this.engine.setQuotaRemaining(counterId, period.start, limit, remaining);
+    if (!repeated) await this.engine.setQuotaRemaining(counterId, period.start, limit, remaining);
     return remaining;
   }
 

@@ -142,6 +142,8 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   let gatewayStarted = false;
   // Replays what a crashed process journaled before anything reads usage.
   const ledger = await UsageLedger.open(store, { journalDir: join(settings.dataDir, "journal") });
+  // Top-ups an earlier process left half-done (it died during the quota extension) are completed.
+  await services.billing.topUps.completePending();
   const admin = createAdminServer({
     routes: adminRoutes(services),
     credentials: secrets.admin,

@@ -174,5 +174,34 @@ for (const dialect of DIALECTS) {
       );
       assert.deepEqual(await w.billing.topUps.list(), before);
     });
+
+    for (const extendedBeforeTheCrash of [true, false]) {
+      test(`a purchase a crash left PENDING (${extendedBeforeTheCrash ? "after" : "before"} its extension) is completed once at the next start`, async () => {
+        // The process "dies" inside the extension: its promise never settles, the row stays PENDING.
+        const dying: QuotaExtender = {
+          extendQuota: (planId, keyId, extra, reason, id) =>
+            (extendedBeforeTheCrash
+              ? w.metering.extendQuota(planId, keyId, extra, reason, id)
+              : Promise.resolve()
+            ).then(() => new Promise(() => {})),
+        };
+        const before = await remainingToday();
+        void new Billing(w.store, w.clock, dying).topUps.purchase({
+          productId,
+          usagePlanId: plan,
+          keyId: tenant.keyId,
+        });
+        await new Promise((r) => setTimeout(r, 50));
+        const pending = (await w.billing.topUps.list()).filter((t) => t.status === "PENDING");
+        assert.equal(pending.length, 1);
+        // Young PENDING purchases may still be in flight in another process: left alone.
+        assert.deepEqual(await w.billing.topUps.completePending(), { applied: 0, removed: 0 });
+        w.clock.advance(120_000);
+        assert.deepEqual(await w.billing.topUps.completePending(), { applied: 1, removed: 0 });
+        assert.equal((await w.billing.topUps.get(pending[0]!.id)).status, "APPLIED");
+        assert.equal(await remainingToday(), before + 500);
+        assert.deepEqual(await w.billing.topUps.completePending(), { applied: 0, removed: 0 });
+      });
+    }
   });
 }
