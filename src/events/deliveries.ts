@@ -245,6 +245,42 @@ export class DeliveryLog {
     return id;
   }
 
+  /**
+   * Forgets delivered deliveries older than `retentionDays`, their attempts, and the events no
+   * delivery refers to any more. Dead letters and pending deliveries are kept. Returns how many
+   * deliveries went.
+   */
+  async prune(retentionDays: number): Promise<number> {
+    const cutoff = this.clock.now() - retentionDays * 86_400_000;
+    return this.store.transaction(async (trx) => {
+      const old = trx
+        .selectFrom("event_deliveries")
+        .select("id")
+        .where("status", "=", "DELIVERED")
+        .where("updated_at", "<", cutoff);
+      await trx.deleteFrom("event_delivery_attempts").where("delivery_id", "in", old).execute();
+      const deleted = await trx
+        .deleteFrom("event_deliveries")
+        .where("status", "=", "DELIVERED")
+        .where("updated_at", "<", cutoff)
+        .executeTakeFirst();
+      await trx
+        .deleteFrom("events")
+        .where("received_at", "<", cutoff)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("event_deliveries")
+                .select("event_deliveries.id")
+                .whereRef("event_deliveries.event_id", "=", "events.id"),
+            ),
+          ),
+        )
+        .execute();
+      return Number(deleted.numDeletedRows);
+    });
+  }
+
   private async row(scope: Scope, id: string): Promise<DeliveryRow> {
     const row = await this.store.db
       .selectFrom("event_deliveries")

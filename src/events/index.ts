@@ -57,6 +57,9 @@ export {
   type WebhookEndpointInput,
 } from "./webhooks.js";
 
+/** How often delivered deliveries and expired archive events are pruned. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+
 /** Who is calling: the provider's operator, or a tenant (whose account is its own). */
 export type Caller = { kind: "operator" } | { kind: "tenant"; tenantId: string; accountId?: string };
 
@@ -88,6 +91,7 @@ export class Events {
   private readonly http: HttpSender;
   private readonly wakers = new Set<() => void>();
   private backgroundTimer?: NodeJS.Timeout;
+  private prunedAt = 0;
   private background?: Promise<unknown>;
 
   constructor(
@@ -182,12 +186,18 @@ export class Events {
     this.backgroundTimer.unref();
   }
 
-  /** One pass of the background jobs: publish the outbox, run replays. */
+  /** One pass of the background jobs: publish the outbox, run replays, and every ten minutes prune the log. */
   async runJobs(): Promise<void> {
-    for (const [name, job] of [
+    const jobs: Array<[string, () => Promise<unknown>]> = [
       ["outbox", () => this.outbox.drain()],
       ["replays", () => this.replays.runDue()],
-    ] as const) {
+    ];
+    if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+      this.prunedAt = Date.now();
+      jobs.push(["log retention", () => this.deliveries.prune(this.settings.logRetentionDays)]);
+      jobs.push(["archive retention", () => this.archives.prune()]);
+    }
+    for (const [name, job] of jobs) {
       await job().catch((error: Error) => process.stderr.write(`event ${name}: ${error.message}\n`));
     }
   }

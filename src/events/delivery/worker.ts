@@ -62,6 +62,8 @@ const FLUSH_BATCH = 200;
  * the delivery is sent again (at-least-once).
  */
 export class DeliveryWorker {
+  /** What this worker did since it started: deliveries claimed and attempts made. */
+  readonly stats = { claimed: 0, attempts: 0 };
   private readonly queue: DeliveryQueue;
   private readonly tokens: OAuthTokens;
   private readonly lanes = new Map<string, Lane>();
@@ -172,6 +174,7 @@ export class DeliveryWorker {
           leaseMs: this.options.leaseMs,
           exclude,
         });
+        this.stats.claimed += claimed.length;
         for (const delivery of claimed) {
           const lane = this.lane(delivery.destination);
           lane.backlog.push(delivery);
@@ -511,6 +514,7 @@ export class DeliveryWorker {
   }
 
   private record(outcome: Outcome): void {
+    if (outcome.attempted) this.stats.attempts++;
     this.outcomes.push(outcome);
     if (this.outcomes.length >= FLUSH_BATCH) void this.flush();
     else if (!this.flushTimer) {
