@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { Insertable } from "kysely";
 import type { Clock } from "../core/clock.js";
-import type { Store, Tx } from "../store/index.js";
+import type { Database, Store, Tx } from "../store/index.js";
 import { busNameOf, type Scope } from "./arns.js";
 import { busRow } from "./buses.js";
 import { EventsError, ValidationError } from "./errors.js";
@@ -78,6 +79,11 @@ const TIME_BYTES = 14;
  * event's deliveries survive a crash. An event that matches no rule is not kept, as on AWS.
  */
 export class Ingest {
+  /** Callers waiting for the next group commit. */
+  private waiting: Array<{ prepared: Prepared[]; resolve(p: Published): void; reject(e: unknown): void }> =
+    [];
+  private committing = false;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -119,8 +125,14 @@ export class Ingest {
     }
     // Route before the transaction: the routers read the store, and SQLite has one connection.
     const prepared: Prepared[] = [];
+    const exists = new Map<string, boolean>();
     for (const item of accepted) {
-      if (!(await busRow(this.store.db, scope.account, item.bus))) {
+      let known = exists.get(item.bus);
+      if (known === undefined) {
+        known = (await busRow(this.store.db, scope.account, item.bus)) !== undefined;
+        exists.set(item.bus, known);
+      }
+      if (!known) {
         results[item.index] = {
           ErrorCode: "ResourceNotFoundException",
           ErrorMessage: `Event bus ${item.bus} does not exist.`,
@@ -176,20 +188,41 @@ export class Ingest {
     return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
   }
 
-  /** Routes events (outside any transaction) and writes them in one; wakes the worker. */
+  /**
+   * Routes events (outside any transaction) and writes them; wakes the worker. Concurrent
+   * callers share transactions (group commit): while one commit runs, the next callers' events
+   * gather and go in the following one. Each caller's promise resolves once its events are
+   * committed.
+   */
   async commit(prepared: Prepared[]): Promise<Published> {
-    const total: Published = { deliveries: 0, archived: 0 };
     const busy = prepared.filter((p) => p.targets.length);
-    if (!busy.length) return total;
-    await this.store.transaction(async (trx) => {
-      for (const item of busy) {
-        const written = await this.write(trx, item);
-        total.deliveries += written.deliveries;
-        total.archived += written.archived;
-      }
+    if (!busy.length) return { deliveries: 0, archived: 0 };
+    return new Promise<Published>((resolve, reject) => {
+      this.waiting.push({ prepared: busy, resolve, reject });
+      if (!this.committing) void this.flush();
     });
-    if (total.deliveries) this.options.onEnqueued();
-    return total;
+  }
+
+  private async flush(): Promise<void> {
+    this.committing = true;
+    try {
+      while (this.waiting.length) {
+        const group = this.waiting.splice(0);
+        try {
+          const results = await this.store.transaction(async (trx) => {
+            const out: Published[] = [];
+            for (const caller of group) out.push(await this.write(trx, caller.prepared));
+            return out;
+          });
+          if (results.some((r) => r.deliveries)) this.options.onEnqueued();
+          for (const [i, caller] of group.entries()) caller.resolve(results[i]!);
+        } catch (error) {
+          for (const caller of group) caller.reject(error);
+        }
+      }
+    } finally {
+      this.committing = false;
+    }
   }
 
   /** Routes one event on a bus: the targets it will be written for. Reads the store: call it outside transactions. */
@@ -206,21 +239,24 @@ export class Ingest {
     return { account, bus, event, targets, options };
   }
 
-  /** Writes a routed event's deliveries and archive copies in `trx`; the caller wakes the worker after the commit. */
-  async write(trx: Tx, prepared: Prepared): Promise<Published> {
-    const { account, bus, event, targets: routed, options } = prepared;
+  /**
+   * Writes routed events' deliveries and archive copies in `trx`, a few multi-row statements
+   * for all of them; the caller wakes the worker after the commit.
+   */
+  async write(trx: Tx, prepared: Prepared | Prepared[]): Promise<Published> {
     const now = this.clock.now();
-    const key = options.storageKey ?? event.id;
-    let deliveries = 0;
-    let archived = 0;
-    let stored = false;
-    let text: string | undefined;
-    for (const target of routed) {
-      text ??= JSON.stringify(event);
-      if (target.kind.kind === "archive") {
-        const inserted = await trx
-          .insertInto("event_archive_events")
-          .values({
+    const events: Insertable<Database["events"]>[] = [];
+    const deliveries: Insertable<Database["event_deliveries"]>[] = [];
+    const archived: Insertable<Database["event_archive_events"]>[] = [];
+    for (const item of Array.isArray(prepared) ? prepared : [prepared]) {
+      const { account, bus, event, targets, options } = item;
+      if (!targets.length) continue;
+      const key = options.storageKey ?? event.id;
+      const text = JSON.stringify(event);
+      let stored = false;
+      for (const target of targets) {
+        if (target.kind.kind === "archive") {
+          archived.push({
             account,
             archive_name: target.kind.name,
             event_id: event.id,
@@ -228,23 +264,14 @@ export class Ingest {
             event: text,
             size_bytes: Buffer.byteLength(text),
             archived_at: now,
-          })
-          .onConflict((oc) => oc.doNothing())
-          .executeTakeFirst();
-        archived += Number(inserted.numInsertedOrUpdatedRows ?? 0);
-        continue;
-      }
-      if (!stored) {
-        await trx
-          .insertInto("events")
-          .values({ id: key, account, bus_name: bus, event: text, received_at: now })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-        stored = true;
-      }
-      await trx
-        .insertInto("event_deliveries")
-        .values({
+          });
+          continue;
+        }
+        if (!stored) {
+          events.push({ id: key, account, bus_name: bus, event: text, received_at: now });
+          stored = true;
+        }
+        deliveries.push({
           id: randomUUID(),
           account,
           bus_name: bus,
@@ -262,11 +289,28 @@ export class Ingest {
           replay_name: options.replayName ?? null,
           created_at: now,
           updated_at: now,
-        })
-        .execute();
-      deliveries++;
+        });
+      }
     }
-    return { deliveries, archived };
+    let archivedCount = 0;
+    for (const rows of chunks(events, 200)) {
+      await trx
+        .insertInto("events")
+        .values(rows)
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    for (const rows of chunks(deliveries, 200))
+      await trx.insertInto("event_deliveries").values(rows).execute();
+    for (const rows of chunks(archived, 200)) {
+      const result = await trx
+        .insertInto("event_archive_events")
+        .values(rows)
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      archivedCount += Number(result.numInsertedOrUpdatedRows ?? 0);
+    }
+    return { deliveries: deliveries.length, archived: archivedCount };
   }
 
   /** Wakes the delivery worker (after a commit that enqueued deliveries). */
@@ -297,6 +341,10 @@ export class Ingest {
       throw new ValidationError("Total size of the entries in the request is over the limit.");
     }
   }
+}
+
+function* chunks<T>(items: T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
 /** An event time as EventBridge writes it: ISO 8601 to the second, UTC. */

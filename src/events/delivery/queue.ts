@@ -121,18 +121,51 @@ export class DeliveryQueue {
       .sort((a, b) => a.enqueuedAt - b.enqueuedAt);
   }
 
-  /** Records attempts and their outcomes in one transaction; a claim that was lost (lease over) changes nothing. */
+  /**
+   * Records attempts and their outcomes in one transaction; a claim that was lost (lease over)
+   * changes nothing. Successes of one claim and status code share one statement, the attempts
+   * go in multi-row inserts: recording costs a few statements per batch, not two per delivery.
+   */
   async complete(outcomes: Outcome[]): Promise<void> {
     if (!outcomes.length) return;
+    const succeeded = new Map<string, Outcome[]>();
+    const others: Outcome[] = [];
+    for (const o of outcomes) {
+      if (o.outcome === "SUCCEEDED" && o.attempted) {
+        const key = `${o.delivery.claim}\u0000${o.statusCode ?? ""}`;
+        succeeded.set(key, [...(succeeded.get(key) ?? []), o]);
+      } else others.push(o);
+    }
+    const at = Math.max(...outcomes.map((o) => o.at));
     await this.store.transaction(async (trx) => {
-      for (const o of outcomes) {
+      for (const group of succeeded.values()) {
+        const first = group[0]!;
+        await trx
+          .updateTable("event_deliveries")
+          .set({
+            status: "DELIVERED",
+            attempts: sql`attempts + 1`,
+            next_attempt_at: at,
+            claim: null,
+            last_status: first.statusCode ?? null,
+            last_error: null,
+            updated_at: at,
+          })
+          .where(
+            "id",
+            "in",
+            group.map((o) => o.delivery.id),
+          )
+          .where("claim", "=", first.delivery.claim)
+          .execute();
+      }
+      for (const o of others) {
         const d = o.delivery;
-        const attempts = d.attempts + (o.attempted ? 1 : 0);
         await trx
           .updateTable("event_deliveries")
           .set({
             status: o.outcome === "RETRYING" ? "PENDING" : o.outcome === "SUCCEEDED" ? "DELIVERED" : "FAILED",
-            attempts,
+            attempts: d.attempts + (o.attempted ? 1 : 0),
             next_attempt_at: o.nextAttemptAt ?? o.at,
             claim: null,
             last_status: o.statusCode ?? null,
@@ -142,19 +175,22 @@ export class DeliveryQueue {
           .where("id", "=", d.id)
           .where("claim", "=", d.claim)
           .execute();
+      }
+      const attempts = outcomes.map((o) => ({
+        id: randomUUID(),
+        delivery_id: o.delivery.id,
+        account: o.delivery.account,
+        attempt: Math.max(o.delivery.attempts + (o.attempted ? 1 : 0), 1),
+        outcome: o.outcome,
+        status_code: o.statusCode ?? null,
+        latency_ms: Math.round(o.latencyMs),
+        error: o.error ?? null,
+        created_at: o.at,
+      }));
+      for (let i = 0; i < attempts.length; i += 200) {
         await trx
           .insertInto("event_delivery_attempts")
-          .values({
-            id: randomUUID(),
-            delivery_id: d.id,
-            account: d.account,
-            attempt: Math.max(attempts, 1),
-            outcome: o.outcome,
-            status_code: o.statusCode ?? null,
-            latency_ms: Math.round(o.latencyMs),
-            error: o.error ?? null,
-            created_at: o.at,
-          })
+          .values(attempts.slice(i, i + 200))
           .execute();
       }
     });
