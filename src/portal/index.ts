@@ -13,6 +13,7 @@ import { adminPages } from "./web/pages/admin.js";
 import { authPages } from "./web/pages/auth.js";
 import { catalogPages } from "./web/pages/catalog.js";
 import { orgPages } from "./web/pages/orgs.js";
+import { webhookPages } from "./web/pages/webhooks.js";
 import { createPortalServer } from "./web/server.js";
 
 export type { Developer, DeveloperStatus, Invitation } from "./accounts.js";
@@ -50,7 +51,7 @@ export async function startPortal(
     adminToken: options.adminToken,
     gatewayOrigin: options.gatewayOrigin,
     logger: options.logger,
-    pages: [authPages, catalogPages, orgPages, adminPages],
+    pages: [authPages, catalogPages, orgPages, webhookPages, adminPages],
   });
   await app.listen({ host: options.host, port: options.port });
   const { port } = app.server.address() as AddressInfo;

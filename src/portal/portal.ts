@@ -1,6 +1,7 @@
 import type { RestApiService, StageService } from "../apis/index.js";
 import type { Billing } from "../billing/index.js";
 import type { Clock } from "../core/clock.js";
+import type { Events } from "../events/index.js";
 import type { MeteringService } from "../metering/index.js";
 import type { ApiKeyService, TenantService, UsagePlanService } from "../plans/index.js";
 import type { Store } from "../store/index.js";
@@ -27,6 +28,8 @@ export interface PortalDependencies {
   apiKeys: ApiKeyService;
   metering: MeteringService;
   billing: Billing;
+  /** The event bus: its `webhooks` domain API serves the organizations' webhook endpoints. */
+  events?: Pick<Events, "webhooks">;
   /** Commits usage the gateway counted but has not written yet, before usage is read. */
   commitUsage?: () => Promise<void>;
 }

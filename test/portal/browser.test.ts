@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { Webhook } from "standardwebhooks";
+import { type Receiver, startReceiver } from "../events/receiver.js";
 import { startUpstream, type Upstream } from "../helpers/upstream.js";
 import { type PortalFixture, startPortalFixture } from "./fixture.js";
 
@@ -226,6 +228,48 @@ describe("portal in a browser", { timeout: 240_000 }, () => {
     assert.equal(await call(newKey), 200);
   });
 
+  it("registers a webhook endpoint, receives a signed test event on loopback, and sees the delivery in the log", async () => {
+    const receiver: Receiver = await startReceiver();
+    try {
+      await go(`/orgs/${orgId}/webhooks`);
+      await page.getByLabel("URL").fill(`${receiver.url}/hooks`);
+      await page.getByLabel("Webhook Test").check();
+      await page.getByRole("button", { name: "Add endpoint" }).click();
+      await page.getByText("Endpoint added.").waitFor();
+      const secret = (await page.locator("#webhook-secret").textContent()) ?? "";
+      assert.match(secret, /^whsec_/);
+      await look("webhooks");
+      await page.getByRole("link", { name: `${receiver.url}/hooks` }).click();
+      await page.getByRole("button", { name: "Send a test event" }).click();
+      await page.getByText("Test event sent").waitFor();
+      const [request] = await receiver.waitFor(1, 10_000);
+      assert.doesNotThrow(() =>
+        new Webhook(secret).verify(request!.body, request!.headers as Record<string, string>),
+      );
+      assert.equal(JSON.parse(request!.body)["detail-type"], "Webhook Test");
+      // The delivery log shows it delivered once the worker recorded the outcome.
+      const endpointUrl = page.url().replace(/\/test$/, "");
+      for (let i = 0; i < 50; i++) {
+        await page.goto(endpointUrl);
+        if ((await page.locator("td .badge", { hasText: "delivered" }).count()) > 0) break;
+        await page.waitForTimeout(100);
+      }
+      await page.locator("td .badge", { hasText: "delivered" }).first().waitFor();
+      await look("webhook-endpoint");
+      await page.locator("tbody th a").first().click();
+      await page.getByRole("heading", { name: "Attempts" }).waitFor();
+      assert.match((await page.locator("tbody tr").first().textContent()) ?? "", /succeeded\s*200/);
+      await look("webhook-delivery");
+      await page.goBack();
+      await page.getByRole("button", { name: "Replay" }).first().click();
+      await page.getByText("Delivery replayed").waitFor();
+      const replayed = await receiver.waitFor(2, 10_000);
+      assert.equal(JSON.parse(replayed[1]!.body).id, JSON.parse(request!.body).id, "the same event, again");
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it("lists invoices with a printable page and CSV, and the members", async () => {
     const period = new Date(f.clock.now()).toISOString().slice(0, 7);
     assert.equal((await f.admin("POST", "/invoices", { tenantId: orgId, period })).status, 201);
@@ -240,7 +284,6 @@ describe("portal in a browser", { timeout: 240_000 }, () => {
     );
     assert.match(csv, /^invoiceId,tenantId,tenantName,period/);
     await go(`/orgs/${orgId}/members`, "members");
-    await go(`/orgs/${orgId}/webhooks`, "webhooks");
   });
 
   it("shows the admin console's pages", async () => {

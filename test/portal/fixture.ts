@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Clock } from "../../src/core/clock.js";
+import type { EventsSettings } from "../../src/events/index.js";
 import type { PortalConfig } from "../../src/portal/index.js";
 import { resolveSettings, startTollgate, type Tollgate } from "../../src/server/index.js";
+import { FAST_EVENTS } from "../events/harness.js";
 import { freshPostgresDatabase } from "../helpers/tollgate.js";
 
 /** A clock tests move by hand that also ticks 1 ms per read, so rows written in a row keep their order. */
@@ -36,7 +38,13 @@ export interface PortalFixture {
 }
 
 export async function startPortalFixture(
-  options: { portal?: Partial<PortalConfig>; dialect?: "sqlite" | "postgres"; publish?: boolean } = {},
+  options: {
+    portal?: Partial<PortalConfig>;
+    dialect?: "sqlite" | "postgres";
+    publish?: boolean;
+    /** Event bus settings; fast retries and loopback webhook endpoints by default. */
+    events?: Partial<EventsSettings>;
+  } = {},
 ): Promise<PortalFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), "tollgate-portal-"));
   const database = options.dialect === "postgres" ? await freshPostgresDatabase() : undefined;
@@ -48,7 +56,12 @@ export async function startPortalFixture(
     ),
     databaseUrl: database?.url,
   };
-  const tollgate = await startTollgate(settings, { clock, mailLog: () => {}, portal: options.portal });
+  const tollgate = await startTollgate(settings, {
+    clock,
+    mailLog: () => {},
+    portal: options.portal,
+    events: { ...FAST_EVENTS, ...options.events },
+  });
   const admin = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${tollgate.adminUrl}${path}`, {
       method,

@@ -208,6 +208,40 @@ describe("portal organizations, plans and keys", () => {
     assert.match(usage.text, /<svg class="chart"/);
   });
 
+  it("keeps webhook endpoints to their organization, and refuses a bad URL with nothing created", async () => {
+    const webhooks = f.tollgate.services.events.webhooks;
+    const { endpoint } = await webhooks.create(orgA, {
+      url: "http://127.0.0.1:9/hooks",
+      eventTypes: ["Webhook Test"],
+    });
+    const page = await alice.get(`/orgs/${orgA}/webhooks/${endpoint.id}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /127\.0\.0\.1:9\/hooks/);
+    assert.equal((await bob.get(`/orgs/${orgB}/webhooks/${endpoint.id}`)).status, 404);
+    assert.equal((await bob.get(`/orgs/${orgA}/webhooks/${endpoint.id}`)).status, 404);
+    await bob.get(`/orgs/${orgB}/webhooks`);
+    for (const action of ["test", "rotate", "delete"]) {
+      assert.equal(
+        (await bob.post(`/orgs/${orgB}/webhooks/${endpoint.id}/${action}`, {})).status,
+        404,
+        action,
+      );
+    }
+    assert.equal(
+      (await bob.post(`/orgs/${orgA}/webhooks`, { url: "https://evil.example/hooks" })).status,
+      404,
+    );
+    assert.deepEqual(
+      (await webhooks.list(orgA)).map((e) => e.id),
+      [endpoint.id],
+    );
+    const bad = await alice.submit(`/orgs/${orgA}/webhooks`, `/orgs/${orgA}/webhooks`, { url: "not a url" });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /Enter the endpoint(&#39;|')s URL, starting with https:\/\//);
+    assert.equal((await webhooks.list(orgA)).length, 1);
+    await webhooks.delete(orgA, endpoint.id);
+  });
+
   it("cancels the plan: the keys are refused", async () => {
     const cancelled = await alice.submit(`/orgs/${orgA}/plan`, `/orgs/${orgA}/plan/cancel`, {});
     assert.equal(cancelled.status, 200);

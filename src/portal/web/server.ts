@@ -5,6 +5,7 @@ import fastifyFormbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { DomainError, HTTP_STATUS } from "../../core/errors.js";
 import { safeEqual } from "../../core/secrets.js";
+import { EventsError } from "../../events/index.js";
 import type { Portal } from "../portal.js";
 import type { Session } from "../sessions.js";
 import { PORTAL_CSS } from "./assets/portal-css.js";
@@ -51,7 +52,7 @@ export interface PortalWeb {
   /** True for the operator; otherwise redirects to the console's sign-in. */
   admin(request: FastifyRequest, reply: FastifyReply): boolean;
   /** The status of a domain error (400, 404, 409, 429, ...). */
-  statusOf(error: DomainError): number;
+  statusOf(error: DomainError | EventsError): number;
 }
 
 export interface PortalServerOptions {
@@ -233,7 +234,7 @@ export async function createPortalServer(options: PortalServerOptions): Promise<
       reply.redirect("/admin/sign-in", 303);
       return false;
     },
-    statusOf: (error) => HTTP_STATUS[error.code],
+    statusOf: (error) => (error instanceof EventsError ? eventsStatus(error) : HTTP_STATUS[error.code]),
   };
 
   app.setNotFoundHandler((request, reply) => {
@@ -241,7 +242,7 @@ export async function createPortalServer(options: PortalServerOptions): Promise<
     return web.render(request, reply, { status: 404, title: "Not found", body: notFound() });
   });
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof DomainError && request.portal) {
+    if ((error instanceof DomainError || error instanceof EventsError) && request.portal) {
       const status = web.statusOf(error);
       if (status === 404) return web.render(request, reply, { status, title: "Not found", body: notFound() });
       return web.render(request, reply, {
@@ -269,6 +270,16 @@ export async function createPortalServer(options: PortalServerOptions): Promise<
   return app;
 }
 
+/** The event bus's errors (webhooks) as page statuses. */
+function eventsStatus(error: EventsError): number {
+  if (error.code === "ResourceNotFoundException") return 404;
+  if (error.code === "ResourceAlreadyExistsException" || error.code === "ConcurrentModificationException")
+    return 409;
+  if (error.code === "LimitExceededException") return 429;
+  if (error.code === "InternalException") return 500;
+  return 400;
+}
+
 function notFound(): SafeHtml {
   return html`<h1>Not found</h1><p>There is nothing here, or you do not have access to it. <a href="/">Go to the home page</a>.</p>`;
 }
@@ -282,7 +293,7 @@ export async function attempt<T>(
   try {
     return { ok: true, value: await action() };
   } catch (error) {
-    if (error instanceof DomainError)
+    if (error instanceof DomainError || error instanceof EventsError)
       return { ok: false, reply: await onError(error.message, web.statusOf(error)) };
     throw error;
   }

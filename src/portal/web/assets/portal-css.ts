@@ -34,6 +34,9 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 form.stack{display:grid;gap:.9rem;max-width:28rem}
 form.inline{display:inline-flex;gap:.5rem;align-items:center;flex-wrap:wrap;margin:0}
 label{font-weight:600;display:block}
+label.inline-label{display:inline;font-weight:400}
+fieldset.field{border:1px solid #d8dce1;border-radius:6px;padding:.5rem .8rem}
+fieldset.field legend{font-weight:600}
 .field{display:grid;gap:.25rem}
 .hint{font-weight:400;color:#545d68;font-size:.9rem}
 input[type=text],input[type=email],input[type=password],input[type=number],input[type=url],select,textarea{font:inherit;padding:.45rem .6rem;border:1px solid #8a939e;border-radius:4px;width:100%;background:#fff;color:#1b1f24}

@@ -3,7 +3,7 @@ import { invoiceHtml, invoicesCsv } from "../../../billing/index.js";
 import { GRACE_CHOICES, type OrgKey } from "../../org-keys.js";
 import type { Organization } from "../../organizations.js";
 import { barChart } from "../chart.js";
-import { html, type SafeHtml } from "../html.js";
+import { html } from "../html.js";
 import { button, csrfField, field, notice, type Viewer } from "../layout.js";
 import { attempt, type PortalWeb } from "../server.js";
 import { planTerms } from "./catalog.js";
@@ -466,15 +466,4 @@ export function orgPages(web: PortalWeb): void {
     if (!result.ok) return result.reply;
     return membersPage(request, reply, org, { kind: "ok", text: "Member removed." });
   });
-
-  // ---- webhooks: served by the event bus's domain API when it exists ------------------------
-  app.get("/orgs/:org/webhooks", async (request, reply) => {
-    const org = await orgOf(request, reply);
-    if (!org) return reply;
-    return web.render(request, reply, { title: "Webhooks", org, body: webhooksUnavailable() });
-  });
-}
-
-function webhooksUnavailable(): SafeHtml {
-  return html`<h1>Webhooks</h1><p>Webhook endpoints are not available on this server yet.</p>`;
 }
