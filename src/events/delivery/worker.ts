@@ -162,7 +162,8 @@ export class DeliveryWorker {
         let held = this.inflight;
         for (const lane of this.lanes.values()) held += lane.backlog.length;
         const capacity = this.options.concurrency - held;
-        if (capacity <= 0) break;
+        // Claim in batches: a claim is a write, and one per freed slot would cost more than the sends.
+        if (capacity <= 0 || (held > 0 && capacity < Math.min(32, this.options.concurrency / 2))) break;
         const cap = this.options.perDestinationConcurrency;
         const exclude = [...this.lanes.values()]
           .filter((l) => l.running + l.backlog.length >= cap)
