@@ -430,14 +430,16 @@ export class Gateway {
     const proceed = (d: Decision) => {
       addRateLimitHeaders(own, rateLimitHeaders(d, take));
       if (!d.admitted) {
-        if (d.reason === "unavailable") {
-          return fail({
-            status: 503,
-            type: "ServiceUnavailableException",
-            message: "Rate limiting is unavailable",
-          });
-        }
-        return fail(d.reason === "quota" ? LIMIT_EXCEEDED : TOO_MANY_REQUESTS);
+        const refusal =
+          d.reason === "unavailable"
+            ? ({ status: 503, type: "ServiceUnavailableException", message: "Rate limiting is unavailable" } as const)
+            : d.reason === "quota"
+              ? LIMIT_EXCEEDED
+              : TOO_MANY_REQUESTS;
+        fail(refusal);
+        // Refused, so not counted as usage, but a key's 429s and 503s show in its answer statistics.
+        this.outcome(ctx, refusal.status);
+        return;
       }
       this.answer(req, res, ctx);
     };
@@ -750,6 +752,11 @@ export class Gateway {
 
   private done(ctx: RequestContext, status: number): void {
     ctx.finish(status);
+    this.outcome(ctx, status);
+  }
+
+  /** A keyed request's answer in the usage statistics (status, latency, bytes). */
+  private outcome(ctx: RequestContext, status: number): void {
     if (ctx.key) {
       this.options.ledger.outcome({
         day: utcDay(ctx.now),

@@ -44,6 +44,22 @@ describe("gateway: throttling and quotas (injected clock)", () => {
     assert.match(denied.headers.get("ratelimit") ?? "", /"throttle";r=0;t=1/);
     clock.advance(100); // one token at 10 rps
     assert.deepEqual(await statuses(t, 2, "/dev/pets", tenant.key), [200, 429]);
+    // The refusals are in the key's answer statistics (the portal's throttled count), not its usage.
+    await t.tollgate.ledger.commit();
+    await t.tollgate.ledger.flushStats();
+    const stats = await t.tollgate.store.db
+      .selectFrom("usage_stats")
+      .select(["status", "requests"])
+      .where("key_id", "=", tenant.keyId)
+      .orderBy("status")
+      .execute();
+    assert.deepEqual(
+      stats.map((r) => [r.status, Number(r.requests)]),
+      [
+        [200, 6],
+        [429, 2],
+      ],
+    );
   });
 
   test("a per-method throttle of the plan limits that method only", async () => {
