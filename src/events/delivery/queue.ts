@@ -59,11 +59,7 @@ export class DeliveryQueue {
     const token = randomUUID();
     const scan = Math.max(limit * 4, 64);
     const excluded = exclude.length ? sql`and destination not in (${sql.join(exclude)})` : sql``;
-    const lock = this.store.dialect === "postgres" ? sql`for update skip locked` : sql``;
-    const result = await sql<{ id: string }>`
-      update event_deliveries
-      set next_attempt_at = ${now + leaseMs}, claim = ${token}, updated_at = ${now}
-      where id in (
+    const ranked = (lock: ReturnType<typeof sql>) => sql`
         select id from (
           select id, row_number() over (partition by destination order by next_attempt_at, id) as rn
           from (
@@ -75,8 +71,21 @@ export class DeliveryQueue {
           ) candidates
         ) ranked
         where rn <= ${perDestination}
-        limit ${limit}
-      )
+        limit ${limit}`;
+    let candidates = ranked(sql``);
+    if (this.store.dialect === "sqlite") {
+      // Read first: most ticks find nothing due, and a read costs no commit. SQLite has one
+      // writer, so the update below (which checks again) cannot race another claim.
+      const found = await sql<{ id: string }>`${candidates}`.execute(this.store.db);
+      if (!found.rows.length) return [];
+      candidates = sql`${sql.join(found.rows.map((r) => r.id))}`;
+    } else {
+      candidates = ranked(sql`for update skip locked`);
+    }
+    const result = await sql<{ id: string }>`
+      update event_deliveries
+      set next_attempt_at = ${now + leaseMs}, claim = ${token}, updated_at = ${now}
+      where id in (${candidates})
       and status = 'PENDING' and next_attempt_at <= ${now}
       returning id`.execute(this.store.db);
     const ids = result.rows.map((r) => r.id);
