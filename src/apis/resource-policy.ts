@@ -38,6 +38,8 @@ export interface PolicyStatement {
   effect: "Allow" | "Deny";
   /** The statement applies to `execute-api:Invoke` (false: it is about other actions). */
   invoke: boolean;
+  /** It applies to `execute-api:InvalidateCache` (a client's `Cache-Control: max-age=0`). */
+  invalidateCache: boolean;
   /** It names a principal other than everyone (an IAM one): it never matches gateway callers. */
   iamPrincipal: boolean;
   resources?: string[];
@@ -115,6 +117,8 @@ function statementOf(raw: unknown, index: number, apiId: string, principal: bool
   );
   const names = actions.some((a) => matchesInvoke(a));
   const invoke = raw.Action !== undefined ? names : !names;
+  const namesInvalidate = actions.some((a) => matchesInvalidateCache(a));
+  const invalidateCache = raw.Action !== undefined ? namesInvalidate : !namesInvalidate;
 
   if ((raw.Resource === undefined) === (raw.NotResource === undefined))
     throw invalid(`${where} needs Resource or NotResource (one of them)`);
@@ -163,6 +167,7 @@ function statementOf(raw: unknown, index: number, apiId: string, principal: bool
     ...(typeof raw.Sid === "string" ? { sid: raw.Sid } : {}),
     effect: raw.Effect,
     invoke,
+    invalidateCache,
     iamPrincipal,
     ...(resourceKey === "Resource" ? { resources } : { notResources: resources }),
     conditions,
@@ -183,6 +188,11 @@ function resourceOf(text: string, where: string, apiId: string): string {
 function matchesInvoke(action: string): boolean {
   const a = action.toLowerCase();
   return a === "*" || a === "execute-api:*" || a === "execute-api:invoke";
+}
+
+function matchesInvalidateCache(action: string): boolean {
+  const a = action.toLowerCase();
+  return a === "*" || a === "execute-api:*" || a === "execute-api:invalidatecache";
 }
 
 function isEveryone(principal: unknown): boolean {

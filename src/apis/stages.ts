@@ -100,6 +100,10 @@ interface StageAttributes {
   accessLogSettings?: AccessLogSettings;
   clientCertificateId?: string;
   tags: Record<string, string>;
+  /** Epoch ms of the last FlushStageCache: gateways start a new cache generation (Tollgate's). */
+  cacheFlushedAt?: number;
+  /** Epoch ms of the last FlushStageAuthorizersCache (Tollgate's). */
+  authorizersFlushedAt?: number;
 }
 
 /** A stage being changed; written only once every patch operation has applied. */
@@ -262,6 +266,39 @@ export class StageService {
       await this.store.bumpRevision(trx);
     });
     return toStage(updated);
+  }
+
+  /**
+   * FlushStageCache: every gateway process stops answering from the stage's cache within a
+   * second (a new generation begins; what the old one held expires by its TTL).
+   */
+  async flushCache(restApiId: string, stageName: string): Promise<void> {
+    await this.stamp(restApiId, stageName, "cacheFlushedAt");
+  }
+
+  /** FlushStageAuthorizersCache: the API's authorizers forget their cached answers on every gateway. */
+  async flushAuthorizersCache(restApiId: string, stageName: string): Promise<void> {
+    await this.stamp(restApiId, stageName, "authorizersFlushedAt");
+  }
+
+  private async stamp(
+    restApiId: string,
+    stageName: string,
+    field: "cacheFlushedAt" | "authorizersFlushedAt",
+  ): Promise<void> {
+    await this.store.transaction(async (trx) => {
+      const row = await this.row(trx, restApiId, stageName);
+      const attributes = readAttributes(row.attributes);
+      // Moves forward even when two flushes fall in the same millisecond.
+      attributes[field] = Math.max(this.clock.now(), (attributes[field] ?? 0) + 1);
+      await trx
+        .updateTable("stages")
+        .set({ attributes: toJson(attributes) })
+        .where("rest_api_id", "=", restApiId)
+        .where("stage_name", "=", stageName)
+        .execute();
+      await this.store.bumpRevision(trx);
+    });
   }
 
   /** Deletes a stage and the base path mappings that route to it (they would lead nowhere). */

@@ -130,6 +130,11 @@ export class RuntimeAuthorizer {
     return call;
   }
 
+  /** Forgets every cached answer (FlushStageAuthorizersCache). */
+  clear(): void {
+    this.cache.clear();
+  }
+
   /** The identity source values in order, or undefined when one is missing or empty. */
   private identityValues(request: AuthorizeRequest): string[] | undefined {
     const out: string[] = [];
@@ -171,6 +176,7 @@ export class AuthorizerRegistry {
   private live = new Map<string, RuntimeAuthorizer>();
   private next = new Map<string, RuntimeAuthorizer>();
   private readonly keySets: KeySets = new Map();
+  private readonly flushed = new Map<string, number>();
 
   constructor(private readonly deps: AuthorizerDeps) {}
 
@@ -187,6 +193,18 @@ export class AuthorizerRegistry {
     }
     this.next.set(key, authorizer);
     return authorizer;
+  }
+
+  /**
+   * Empties the answer caches of an API's authorizers, once per FlushStageAuthorizersCache
+   * (`stamp`, epoch ms, moves on each flush).
+   */
+  flush(restApiId: string, stamp: number): void {
+    if ((this.flushed.get(restApiId) ?? 0) >= stamp) return;
+    this.flushed.set(restApiId, stamp);
+    const prefix = `${restApiId}:`;
+    for (const map of [this.live, this.next])
+      for (const [key, authorizer] of map) if (key.startsWith(prefix)) authorizer.clear();
   }
 
   /** Starts a configuration build. */

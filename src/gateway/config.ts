@@ -2,12 +2,16 @@ import type { ApiSnapshot, Method } from "../apis/index.js";
 import type { TenantAccess } from "../plans/index.js";
 import type { Store } from "../store/index.js";
 import { fromJson } from "../store/index.js";
+import type { LogFormat } from "./access-log-format.js";
+import { compileLogFormat } from "./access-log-format.js";
 import { AuthorizerRegistry } from "./authorizers.js";
 import type { CompiledCors } from "./cors.js";
 import { type Firewall, loadFirewall } from "./firewall.js";
 import type { CompiledPolicy } from "./resource-policy.js";
+import { DEFAULT_CACHE_MAX_BYTES } from "./response-cache.js";
 import { compileApiPolicies } from "./route-policies.js";
 import { Router } from "./router.js";
+import { canaryRelease, decorateBoth, type ReleaseAttributes, stageCaching } from "./stage-releases.js";
 import { compileTenantAccess, type TenantAccessEntry } from "./tenant-access.js";
 
 /** A token-bucket limit: `rate` requests per second, `burst` tokens of capacity. */
@@ -73,6 +77,14 @@ export interface StageEntry {
   cors?: CompiledCors;
   /** The firewall's per-address limit for requests without a key; absent without one. */
   ipRateLimit?: { id: string; rate: number; burst: number };
+  /** The stage's response cache (its id, flush generation included, and byte bound); absent when off. */
+  cache?: { id: string; maxBytes: number };
+  /** The canary release: the percent of requests it serves, and its stage compiled from its deployment. */
+  canary?: { percent: number; stage: StageEntry };
+  /** This entry is a canary release (AWS's `$context.isCanaryRequest`). */
+  isCanary?: boolean;
+  /** The stage's access log format (`accessLogSettings.format`), compiled; the JSON line when absent. */
+  logFormat?: LogFormat;
 }
 
 /** Everything the request path reads, rebuilt whole on every configuration change. */
@@ -96,11 +108,15 @@ export interface GatewayConfig {
   keysByTenant?: Map<string, KeyEntry[]>;
   /** Firewall rules, compiled; absent when there are none. */
   firewall?: Firewall;
+  /** The response caches the stages use (canaries' too), by id, with their byte bounds. */
+  caches: Map<string, number>;
 }
 
 export interface LoadOptions {
   /** Keeps authorizers (their caches and keys) across loads; a fresh one otherwise. */
   authorizers?: AuthorizerRegistry;
+  /** Bound of one stage's in-memory response cache, bytes (`TOLLGATE_CACHE_MAX_BYTES`). */
+  cacheMaxBytes?: number;
 }
 
 interface MethodSetting {
@@ -129,16 +145,38 @@ export async function loadGatewayConfig(store: Store, options: LoadOptions = {})
       loadFirewall(db),
     ]);
 
+  // Canary deployments are read only for stages that have one.
+  const canaryIds = new Set<string>();
+  for (const row of stageRows) {
+    const id = fromJson<ReleaseAttributes>(row.attributes, {}).canarySettings?.deploymentId;
+    if (id) canaryIds.add(id);
+  }
+  const canarySnapshots = new Map<string, ApiSnapshot>();
+  if (canaryIds.size) {
+    const rows = await db
+      .selectFrom("deployments")
+      .select(["id", "snapshot"])
+      .where("id", "in", [...canaryIds])
+      .execute();
+    for (const r of rows)
+      canarySnapshots.set(r.id, fromJson<ApiSnapshot>(r.snapshot, { resources: [] } as never));
+  }
+  const caches = new Map<string, number>();
+
   authorizers.begin();
 
   const stages = new Map<string, StageEntry>();
   const stagesByName = new Map<string, StageEntry[]>();
   for (const row of stageRows) {
     const snapshot = fromJson<ApiSnapshot>(row.snapshot, { resources: [] } as unknown as ApiSnapshot);
-    const attributes = fromJson<{
-      variables?: Record<string, string>;
-      methodSettings?: Record<string, MethodSetting>;
-    }>(row.attributes, {});
+    const attributes = fromJson<
+      {
+        variables?: Record<string, string>;
+        methodSettings?: Record<string, MethodSetting>;
+        accessLogSettings?: { format?: string };
+        authorizersFlushedAt?: number;
+      } & ReleaseAttributes
+    >(row.attributes, {});
     const methodThrottles = new Map<string, Throttle>();
     let defaultThrottle: Throttle | undefined;
     for (const [key, setting] of Object.entries(attributes.methodSettings ?? {})) {
@@ -148,13 +186,20 @@ export async function loadGatewayConfig(store: Store, options: LoadOptions = {})
       else methodThrottles.set(methodSettingKey(key), throttle);
     }
     const policies = compileApiPolicies(snapshot, authorizers);
+    const caching = stageCaching(
+      row.rest_api_id,
+      row.stage_name,
+      attributes,
+      options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
+      methodSettingKey,
+    );
     const entry: StageEntry = {
       restApiId: row.rest_api_id,
       stageName: row.stage_name,
       apiStageId: `${row.rest_api_id}:${row.stage_name}`,
       apiKeySource: snapshot.apiKeySource ?? "HEADER",
       variables: attributes.variables ?? {},
-      router: new Router(snapshot.resources ?? [], policies.decorate),
+      router: new Router(snapshot.resources ?? [], decorateBoth(policies.decorate, caching?.decorate)),
       defaultThrottle,
       methodThrottles,
       definition: snapshot.definition ?? null,
@@ -163,6 +208,25 @@ export async function loadGatewayConfig(store: Store, options: LoadOptions = {})
     if (policies.cors) entry.cors = policies.cors;
     const ipRateLimit = firewall?.ipRateLimitFor(row.rest_api_id, row.stage_name);
     if (ipRateLimit) entry.ipRateLimit = ipRateLimit;
+    if (caching) {
+      entry.cache = caching.cache;
+      caches.set(caching.cache.id, caching.cache.maxBytes);
+    }
+    const logFormat = compileLogFormat(attributes.accessLogSettings?.format);
+    if (logFormat) entry.logFormat = logFormat;
+    const canaryId = attributes.canarySettings?.deploymentId;
+    const canary = canaryRelease(
+      entry,
+      attributes,
+      canaryId ? canarySnapshots.get(canaryId) : undefined,
+      caching,
+      authorizers,
+    );
+    if (canary) {
+      entry.canary = canary;
+      if (canary.stage.cache) caches.set(canary.stage.cache.id, canary.stage.cache.maxBytes);
+    }
+    if (attributes.authorizersFlushedAt) authorizers.flush(row.rest_api_id, attributes.authorizersFlushedAt);
     stages.set(`${row.rest_api_id}/${row.stage_name}`, entry);
     stagesByName.set(row.stage_name, [...(stagesByName.get(row.stage_name) ?? []), entry]);
   }
@@ -243,6 +307,7 @@ export async function loadGatewayConfig(store: Store, options: LoadOptions = {})
     disabledTenants: new Set(tenantRows.filter((t) => t.enabled !== 1).map((t) => t.id)),
     tenantAccess,
     ...(firewall?.hasRules ? { firewall } : {}),
+    caches,
   };
 }
 

@@ -15,6 +15,7 @@ import { quotaPeriod, rateLimitHeaders } from "../counters/index.js";
 import { effectiveUsage, quotaCounterId, type UsageLedger, utcDay } from "../metering/index.js";
 import type { Store } from "../store/index.js";
 import type { AccessLog, AccessLogEntry } from "./access-log.js";
+import type { LogFormat } from "./access-log-format.js";
 import {
   type AuthOutcome,
   type AuthorizeRequest,
@@ -36,11 +37,22 @@ import {
 import type { GatewayCors } from "./cors.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { mockResponse } from "./mock.js";
-import { ProxyHandler } from "./proxy.js";
+import { ProxyHandler, type ProxyResult } from "./proxy.js";
 import { forwardedHeaderLines, type RequestHeaders, scanRequestHeaders } from "./request-headers.js";
 import { bodyTooLarge, DEFAULT_MAX_BODY_BYTES, limitedBody, readBody } from "./request-limits.js";
 import { bodySchema, checkBody, checkParameters } from "./request-validation.js";
 import { authorizerPolicyRefusal, resourcePolicyRefusal } from "./resource-policy.js";
+import {
+  asksInvalidation,
+  type CacheBackend,
+  type CachedAnswer,
+  CachingProxyHandler,
+  cacheKey,
+  INVALIDATION_FORBIDDEN,
+  INVALIDATION_IGNORED_WARNING,
+  mayInvalidate,
+  sendCached,
+} from "./response-cache.js";
 import {
   FORBIDDEN,
   LIMIT_EXCEEDED,
@@ -52,6 +64,7 @@ import {
 } from "./responses.js";
 import type { Route } from "./router.js";
 import { tenantRefusal } from "./tenant-access.js";
+import { traceHop } from "./trace-context.js";
 import { type CompiledUri, compileUri } from "./upstream.js";
 import { Upstreams } from "./upstream-pool.js";
 
@@ -73,6 +86,10 @@ export interface GatewayOptions {
   trustedProxies?: IpMatcher;
   /** CORS: the developer portal's origins; APIs' own configurations come with their deployments. */
   cors?: GatewayCors;
+  /** Where stages' response caches live (memory, or Redis); without it nothing is cached. */
+  cache?: CacheBackend;
+  /** Bound of one stage's in-memory cache, bytes (below its cacheClusterSize). */
+  cacheMaxBytes?: number;
 }
 
 /** Headers the gateway sets for the upstream; copies sent by a client are dropped. */
@@ -87,7 +104,7 @@ export const IDENTITY_HEADERS = {
  * Headers a client may not set for the upstream: the key stays at the gateway, identities are
  * ours (every `x-tollgate-` header is dropped too, see `forwardedHeaderLines`).
  */
-const GATEWAY_OWNED = new Set(["x-api-key", ...Object.values(IDENTITY_HEADERS)]);
+const GATEWAY_OWNED = new Set(["x-api-key", "traceparent", ...Object.values(IDENTITY_HEADERS)]);
 
 /** What the gateway knows of one request once it is admitted. */
 interface RequestContext {
@@ -120,6 +137,10 @@ interface RequestContext {
   body?: Buffer;
   /** A refusal decided while the request was being forwarded (a chunked body over the limit). */
   refusal?: Refusal;
+  /** The response cache key, once looked up (a miss: the answer is stored under it). */
+  cacheKey?: string;
+  /** An authorized `Cache-Control: max-age=0`: skip the lookup, store the fresh answer. */
+  invalidate?: boolean;
 }
 
 const UNRECORDED = {
@@ -157,7 +178,11 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
-    this.config = await loadGatewayConfig(this.options.store, { authorizers: this.authorizers });
+    this.config = await loadGatewayConfig(this.options.store, {
+      authorizers: this.authorizers,
+      cacheMaxBytes: this.options.cacheMaxBytes,
+    });
+    this.options.cache?.retain(this.config.caches);
     await this.resumeQuotas();
     this.reloadTimer = setInterval(() => void this.reloadIfChanged(), this.options.reloadIntervalMs ?? 250);
     this.reloadTimer.unref();
@@ -178,8 +203,13 @@ export class Gateway {
   private async reload(): Promise<void> {
     try {
       const revision = await this.options.store.revision();
-      if (revision !== this.config.revision)
-        this.config = await loadGatewayConfig(this.options.store, { authorizers: this.authorizers });
+      if (revision !== this.config.revision) {
+        this.config = await loadGatewayConfig(this.options.store, {
+          authorizers: this.authorizers,
+          cacheMaxBytes: this.options.cacheMaxBytes,
+        });
+        this.options.cache?.retain(this.config.caches);
+      }
     } catch {
       // The store is briefly unreachable: keep serving the last good configuration.
     }
@@ -233,15 +263,18 @@ export class Gateway {
       bytesOut: 0,
     };
     const own: Record<string, string> = { "x-amzn-requestid": requestId };
+    // The stage's access log format, once the stage is known (the JSON line without one).
+    let logFormat: LogFormat | undefined;
     const finish = (status: number) => {
       log.status = status;
       log.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
-      this.options.accessLog?.write(log);
+      this.options.accessLog?.write(log, logFormat);
       this.options.metrics?.observe(log);
     };
     const fail = (e: Refusal) => {
       sendRefusal(res, e, own);
       log.errorType = e.type;
+      if (logFormat !== undefined) log.error ??= e.message;
       finish(e.status);
     };
 
@@ -271,9 +304,21 @@ export class Gateway {
       if (cors !== false) return fail(cors);
     }
     if ("error" in resolved) return fail({ status: 404, type: "NotFoundException", message: resolved.error });
-    const { stage, path } = resolved;
+    let { stage } = resolved;
+    const { path } = resolved;
+    // The canary release takes its share of the stage's requests.
+    if (stage.canary !== undefined && Math.random() * 100 < stage.canary.percent) {
+      stage = stage.canary.stage;
+      log.canary = true;
+    }
     log.apiId = stage.restApiId;
     log.stage = stage.stageName;
+    if (stage.logFormat !== undefined) {
+      logFormat = stage.logFormat;
+      log.userAgent = headers.userAgent;
+      log.host = headers.host;
+      if (req.httpVersion !== "1.1") log.protocol = `HTTP/${req.httpVersion}`;
+    }
     const match = stage.router.match(method, path);
     if (!match) {
       return fail({
@@ -343,6 +388,7 @@ export class Gateway {
     if (scopes && !(outcome.scopes && [...scopes].some((s) => outcome.scopes!.has(s))))
       return ctx.fail(UNAUTHORIZED);
     ctx.identity = outcome;
+    if (outcome.principalId) ctx.log.principalId = outcome.principalId;
     this.identify(req, res, ctx);
   }
 
@@ -412,6 +458,28 @@ export class Gateway {
   /** Every applicable bucket and the quota, checked and taken together; then the answer. */
   private limit(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
     const { stage, route, key, plan, now, own, fail } = ctx;
+    // Cache-Control: max-age=0 on a cached method: decided before any limit is taken.
+    if (
+      route.cache !== undefined &&
+      ctx.headers.cacheControl !== undefined &&
+      asksInvalidation(ctx.headers.cacheControl)
+    ) {
+      const allowed =
+        !route.cache.requireAuthorization ||
+        mayInvalidate(stage.policy, ctx.identity?.policy, {
+          resource: this.resourceOf(ctx),
+          ip: ctx.ip,
+          tenantId: key?.tenantId ?? ctx.identity?.tenantId,
+          keyId: key?.id,
+          principalId: ctx.identity?.principalId,
+        });
+      if (allowed) ctx.invalidate = true;
+      else if (route.cache.strategy === "FAIL_WITH_403") {
+        fail(INVALIDATION_FORBIDDEN);
+        return;
+      } else if (route.cache.strategy === "SUCCEED_WITH_RESPONSE_HEADER")
+        own.warning = INVALIDATION_IGNORED_WARNING;
+    }
     // A request nobody is identified for also passes its address's bucket, when the firewall sets one.
     const ipLimit = key === undefined && ctx.identity === undefined ? stage.ipRateLimit : undefined;
     const buckets = this.buckets(stage, route, key, plan);
@@ -432,7 +500,11 @@ export class Gateway {
       if (!d.admitted) {
         const refusal =
           d.reason === "unavailable"
-            ? ({ status: 503, type: "ServiceUnavailableException", message: "Rate limiting is unavailable" } as const)
+            ? ({
+                status: 503,
+                type: "ServiceUnavailableException",
+                message: "Rate limiting is unavailable",
+              } as const)
             : d.reason === "quota"
               ? LIMIT_EXCEEDED
               : TOO_MANY_REQUESTS;
@@ -648,6 +720,38 @@ export class Gateway {
       return;
     }
 
+    const cache = ctx.route.cache;
+    const backend = this.options.cache;
+    if (
+      cache !== undefined &&
+      backend !== undefined &&
+      ctx.cacheKey === undefined &&
+      ctx.stage.cache &&
+      cache.methods.has(ctx.method)
+    ) {
+      ctx.cacheKey = cacheKey(cache, {
+        method: ctx.method,
+        query: ctx.query,
+        rawHeaders: req.rawHeaders,
+        params: ctx.params,
+        tenantId: ctx.key?.tenantId ?? ctx.identity?.tenantId,
+        keyId: ctx.key?.id,
+      });
+      ctx.log.cache = "miss";
+      ctx.own["x-cache"] = "Miss";
+      if (!ctx.invalidate) {
+        const found = backend.get(ctx.stage.cache.id, ctx.cacheKey, ctx.now);
+        if (found instanceof Promise) {
+          found.then((entry) => (entry ? this.fromCache(res, ctx, entry) : this.answer(req, res, ctx)));
+          return;
+        }
+        if (found) {
+          this.fromCache(res, ctx, found);
+          return;
+        }
+      }
+    }
+
     let uri = this.uris.get(ctx.route);
     if (!uri) {
       uri = compileUri(integration);
@@ -667,6 +771,9 @@ export class Gateway {
     } else if (ctx.identity?.tenantId !== undefined)
       lines += `${IDENTITY_HEADERS.tenant}: ${ctx.identity.tenantId}\r\n`;
     if (ctx.identity !== undefined) lines += ctx.identity.headerLines;
+    const hop = traceHop(headers.traceparent, ctx.requestId);
+    ctx.log.traceId = hop.traceId;
+    lines += `traceparent: ${hop.traceparent}\r\n`;
     // A body of known length goes as it came; one of unknown length (chunked) is sent chunked,
     // counted against the body limit as it goes; one read for validation goes as read.
     const read = ctx.body;
@@ -681,30 +788,38 @@ export class Gateway {
         ? integration.httpMethod
         : (req.method ?? "GET");
 
-    const handler = new ProxyHandler(
-      res,
-      ctx.own,
-      () => this.record(ctx),
-      (result) => {
-        ctx.log.upstreamLatencyMs = result.upstreamLatencyMs;
-        ctx.log.bytesOut = result.bytesOut;
-        if (result.error && !res.headersSent) {
-          ctx.log.error = ctx.unrecorded ?? result.error;
-          if (ctx.refusal) return ctx.fail(ctx.refusal);
-          if (ctx.unrecorded) return ctx.fail(UNRECORDED);
-          if (result.timedOut) return ctx.fail(TIMED_OUT);
-          return ctx.fail({
-            status: 502,
-            type: "BadGatewayException",
-            message: result.invalid
-              ? `The upstream ${origin} sent an invalid response (${result.error})`
-              : `The upstream ${origin} could not be reached (${result.error})`,
-          });
-        }
-        if (result.error) ctx.log.error = result.error;
-        this.done(ctx, result.status);
-      },
-    );
+    const onSend = () => this.record(ctx);
+    const onDone = (result: ProxyResult) => {
+      ctx.log.upstreamLatencyMs = result.upstreamLatencyMs;
+      if (ctx.stage.logFormat !== undefined) ctx.log.integrationStatus = result.status || undefined;
+      ctx.log.bytesOut = result.bytesOut;
+      if (result.error && !res.headersSent) {
+        ctx.log.error = ctx.unrecorded ?? result.error;
+        if (ctx.refusal) return ctx.fail(ctx.refusal);
+        if (ctx.unrecorded) return ctx.fail(UNRECORDED);
+        if (result.timedOut) return ctx.fail(TIMED_OUT);
+        return ctx.fail({
+          status: 502,
+          type: "BadGatewayException",
+          message: result.invalid
+            ? `The upstream ${origin} sent an invalid response (${result.error})`
+            : `The upstream ${origin} could not be reached (${result.error})`,
+        });
+      }
+      if (result.error) ctx.log.error = result.error;
+      this.done(ctx, result.status);
+    };
+    const key = ctx.cacheKey;
+    const handler =
+      key === undefined
+        ? new ProxyHandler(res, ctx.own, onSend, onDone)
+        : new CachingProxyHandler(res, ctx.own, onSend, onDone, cache!.ttlMs, (answer, ttlMs) =>
+            this.options.cache!.set(ctx.stage.cache!.id, key, {
+              ...answer,
+              storedAt: this.options.clock.now(),
+              expiresAt: this.options.clock.now() + ttlMs,
+            }),
+          );
     handler.exchange = this.upstreams.get(origin).dispatch(
       {
         method,
@@ -724,6 +839,19 @@ export class Gateway {
       },
       handler,
     );
+  }
+
+  /** Answers from the response cache: recorded and metered exactly as a forwarded answer. */
+  private fromCache(res: ServerResponse, ctx: RequestContext, entry: CachedAnswer): void {
+    if (!this.record(ctx)) {
+      ctx.fail(UNRECORDED);
+      return;
+    }
+    ctx.log.cache = "hit";
+    delete ctx.own["x-cache"];
+    ctx.log.traceId = traceHop(ctx.headers.traceparent, ctx.requestId).traceId;
+    ctx.log.bytesOut = sendCached(res, ctx.own, entry, this.options.clock.now(), ctx.method === "HEAD");
+    this.done(ctx, entry.status);
   }
 
   /**

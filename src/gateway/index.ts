@@ -14,6 +14,7 @@ export { type GatewayConfig, loadGatewayConfig } from "./config.js";
 export { GatewayCors } from "./cors.js";
 export { Gateway, type GatewayOptions, IDENTITY_HEADERS } from "./gateway.js";
 export { GatewayMetrics } from "./metrics.js";
+export { type CacheBackend, MemoryCacheBackend, RedisCacheBackend } from "./response-cache.js";
 
 export interface RunningGateway {
   gateway: Gateway;

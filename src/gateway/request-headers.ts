@@ -12,6 +12,12 @@ export interface RequestHeaders {
   origin?: string;
   /** Tokens of the Connection field: more header fields that end at this hop. */
   connection?: string;
+  /** W3C trace context (the first traceparent counts). */
+  traceparent?: string;
+  /** The client's Cache-Control (a `max-age=0` asks the response cache for a fresh answer). */
+  cacheControl?: string;
+  /** For the access log (`$context.identity.userAgent`). */
+  userAgent?: string;
 }
 
 /**
@@ -24,6 +30,13 @@ export function scanRequestHeaders(raw: string[]): RequestHeaders {
   let hostSeen = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
+    if (name.length === 11 || name.length === 13) {
+      const lower = name.toLowerCase();
+      if (lower === "traceparent") out.traceparent ??= raw[i + 1]!;
+      else if (lower === "cache-control")
+        out.cacheControl = out.cacheControl ? `${out.cacheControl}, ${raw[i + 1]!}` : raw[i + 1]!;
+      continue;
+    }
     // Only names of the lengths below can matter: skip the lower-casing for the rest.
     const n = name.length;
     if (n !== 4 && n !== 6 && n !== 9 && n !== 10 && n !== 14 && n !== 15 && n !== 17) continue;
@@ -53,6 +66,9 @@ export function scanRequestHeaders(raw: string[]): RequestHeaders {
         break;
       case "origin":
         out.origin ??= value;
+        break;
+      case "user-agent":
+        out.userAgent ??= value;
         break;
     }
   }

@@ -34,44 +34,61 @@ interface CompiledStatement {
 
 export class CompiledPolicy {
   private readonly statements: CompiledStatement[];
+  /** Statements about `execute-api:InvalidateCache` (usually none). */
+  private readonly invalidation: CompiledStatement[];
   /** Some condition reads the tenant, key or principal: evaluate after identification. */
   readonly needsIdentity: boolean;
 
   constructor(policy: ResourcePolicy) {
     let needsIdentity = false;
     this.statements = [];
+    this.invalidation = [];
     for (const s of policy.statements) {
-      // Other actions, or IAM principals (which no gateway caller is), never apply to a request.
-      if (!s.invoke || s.iamPrincipal) continue;
-      if (s.conditions.some((c) => c.key !== "aws:SourceIp")) needsIdentity = true;
-      this.statements.push({
+      // IAM principals (which no gateway caller is) never apply to a request.
+      if (s.iamPrincipal || (!s.invoke && !s.invalidateCache)) continue;
+      const compiled = {
         deny: s.effect === "Deny",
         resources: compileWildcards(s.resources),
         notResources: compileWildcards(s.notResources),
         conditions: s.conditions.map(compileCondition),
-      });
+      };
+      if (s.invalidateCache) this.invalidation.push(compiled);
+      // Other actions never apply to a request.
+      if (!s.invoke) continue;
+      if (s.conditions.some((c) => c.key !== "aws:SourceIp")) needsIdentity = true;
+      this.statements.push(compiled);
     }
     this.needsIdentity = needsIdentity;
   }
 
+  /** The decision on `execute-api:Invoke`. */
   evaluate(subject: PolicySubject): PolicyDecision {
-    let allowed = false;
-    for (const s of this.statements) {
-      if (s.resources && !s.resources.test(subject.resource)) continue;
-      if (s.notResources?.test(subject.resource)) continue;
-      let match = true;
-      for (const condition of s.conditions) {
-        if (!condition(subject)) {
-          match = false;
-          break;
-        }
-      }
-      if (!match) continue;
-      if (s.deny) return "deny";
-      allowed = true;
-    }
-    return allowed ? "allow" : "implicit-deny";
+    return decide(this.statements, subject);
   }
+
+  /** The decision on `execute-api:InvalidateCache` (a client's `Cache-Control: max-age=0`). */
+  evaluateInvalidation(subject: PolicySubject): PolicyDecision {
+    return this.invalidation.length ? decide(this.invalidation, subject) : "implicit-deny";
+  }
+}
+
+function decide(statements: CompiledStatement[], subject: PolicySubject): PolicyDecision {
+  let allowed = false;
+  for (const s of statements) {
+    if (s.resources && !s.resources.test(subject.resource)) continue;
+    if (s.notResources?.test(subject.resource)) continue;
+    let match = true;
+    for (const condition of s.conditions) {
+      if (!condition(subject)) {
+        match = false;
+        break;
+      }
+    }
+    if (!match) continue;
+    if (s.deny) return "deny";
+    allowed = true;
+  }
+  return allowed ? "allow" : "implicit-deny";
 }
 
 function compileCondition(c: PolicyCondition): (s: PolicySubject) => boolean {

@@ -1,4 +1,5 @@
 import type { Method, Resource } from "../apis/index.js";
+import type { RouteCache } from "./response-cache.js";
 import type { RoutePolicies } from "./route-policies.js";
 
 /** A route the gateway serves: one method of one resource of a deployed API. */
@@ -8,6 +9,8 @@ export interface Route {
   method: Method;
   /** Authorizer and validation of the method, compiled; absent when it has neither (the common case). */
   policies?: RoutePolicies;
+  /** How the stage caches the route's answers; absent when it does not. */
+  cache?: RouteCache;
 }
 
 export interface RouteMatch {

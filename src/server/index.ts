@@ -31,6 +31,8 @@ import {
   AccessLog,
   GatewayCors,
   GatewayMetrics,
+  MemoryCacheBackend,
+  RedisCacheBackend,
   type RunningGateway,
   startGateway,
   trustedProxies,
@@ -172,7 +174,16 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
       })
     : undefined;
 
-  const accessLog = AccessLog.open(settings.accessLog);
+  const accessLog = AccessLog.open(settings.accessLog, {
+    maxBytes: settings.accessLogMaxBytes,
+    maxFiles: settings.accessLogMaxFiles,
+    bufferBytes: settings.accessLogBufferBytes,
+    registry: metricsRegistry,
+  });
+  // Response caches: shared in Redis by every gateway process on it, else in this process.
+  const responseCache = settings.redisUrl
+    ? new RedisCacheBackend(settings.redisUrl, { commandTimeoutMs: settings.redisTimeoutMs })
+    : new MemoryCacheBackend();
   const cors = new GatewayCors();
   const gateway = await startGateway(
     {
@@ -184,6 +195,8 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
       accountThrottle: { rate: settings.accountRateLimit, burst: settings.accountBurstLimit },
       accessLog,
       metrics: gatewayMetrics,
+      cache: responseCache,
+      cacheMaxBytes: settings.cacheMaxBytes,
       maxBodyBytes: settings.maxBodyBytes,
       trustedProxies: trustedProxies(settings.trustedProxies),
     },
@@ -246,6 +259,7 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
       await services.events.close();
       await ledger.close();
       await accessLog?.close();
+      await responseCache.close();
       await engine.close();
       await store.close();
     },

@@ -17,8 +17,15 @@ export interface Settings {
   redisFailureMode: "closed" | "open";
   /** How long a Redis command may take before it counts as a failure, ms. */
   redisTimeoutMs: number;
-  /** Access log target: `stdout`, `off`, or a file path. */
+  /** Access log target: `stdout`, `off`, a file path, or an `http(s)://` sink. */
   accessLog: string;
+  /** Rotate the access log file past this size, bytes (0: never); rotated files kept. */
+  accessLogMaxBytes: number;
+  accessLogMaxFiles: number;
+  /** The HTTP sink's buffer while it is unreachable, bytes (then the oldest lines are dropped). */
+  accessLogBufferBytes: number;
+  /** Bound of one stage's in-memory response cache, bytes (below its cacheClusterSize). */
+  cacheMaxBytes: number;
   /** The account-wide bucket every request passes (AWS's defaults: 10,000 rps, burst 5,000). */
   accountRateLimit: number;
   accountBurstLimit: number;
@@ -59,6 +66,18 @@ export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEn
     // Generous: a take that times out may still have run on Redis, so timeouts cost exactness.
     redisTimeoutMs: positive("TOLLGATE_REDIS_TIMEOUT_MS", env.TOLLGATE_REDIS_TIMEOUT_MS, 1000),
     accessLog: flags.accessLog ?? env.TOLLGATE_ACCESS_LOG ?? "stdout",
+    accessLogMaxBytes: nonNegative(
+      "TOLLGATE_ACCESS_LOG_MAX_BYTES",
+      env.TOLLGATE_ACCESS_LOG_MAX_BYTES,
+      100 * 1024 * 1024,
+    ),
+    accessLogMaxFiles: positive("TOLLGATE_ACCESS_LOG_MAX_FILES", env.TOLLGATE_ACCESS_LOG_MAX_FILES, 5),
+    accessLogBufferBytes: positive(
+      "TOLLGATE_ACCESS_LOG_BUFFER_BYTES",
+      env.TOLLGATE_ACCESS_LOG_BUFFER_BYTES,
+      8 * 1024 * 1024,
+    ),
+    cacheMaxBytes: positive("TOLLGATE_CACHE_MAX_BYTES", env.TOLLGATE_CACHE_MAX_BYTES, 64 * 1024 * 1024),
     accountRateLimit: positive("TOLLGATE_ACCOUNT_RATE_LIMIT", env.TOLLGATE_ACCOUNT_RATE_LIMIT, 10_000),
     accountBurstLimit: positive("TOLLGATE_ACCOUNT_BURST_LIMIT", env.TOLLGATE_ACCOUNT_BURST_LIMIT, 5_000),
     usageRetentionDays: usageRetentionDays(env),
@@ -94,6 +113,14 @@ function failureMode(value: string | undefined): "closed" | "open" {
   if (value === undefined || value === "" || value === "closed") return "closed";
   if (value === "open") return "open";
   throw new Error(`Invalid TOLLGATE_REDIS_FAILURE_MODE '${value}': expected closed or open`);
+}
+
+function nonNegative(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`Invalid ${name} '${value}': expected 0 or a positive number`);
+  return n;
 }
 
 function positive(name: string, value: string | undefined, fallback: number): number {

@@ -59,7 +59,7 @@ const CreateStage = z.object({
   tags: Tags.optional(),
 });
 
-/** Stages: CreateStage, GetStages, GetStage, UpdateStage, DeleteStage. */
+/** Stages: CreateStage, GetStages, GetStage, UpdateStage, DeleteStage, FlushStageCache, FlushStageAuthorizersCache. */
 export function stageRoutes({ stages }: AdminServices): AdminRoute[] {
   return [
     route({
@@ -104,6 +104,22 @@ export function stageRoutes({ stages }: AdminServices): AdminRoute[] {
       status: 200,
       handle: ({ params, body }) =>
         stages.update(params.restapi_id!, params.stage_name!, body.patchOperations),
+    }),
+    route({
+      operationId: "FlushStageCache",
+      method: "DELETE",
+      path: "/restapis/{restapi_id}/stages/{stage_name}/cache/data",
+      summary: "Flush the stage's response cache on every gateway process (within a second)",
+      status: 202,
+      handle: ({ params }) => stages.flushCache(params.restapi_id!, params.stage_name!),
+    }),
+    route({
+      operationId: "FlushStageAuthorizersCache",
+      method: "DELETE",
+      path: "/restapis/{restapi_id}/stages/{stage_name}/cache/authorizers",
+      summary: "Flush the cached answers of the API's authorizers on every gateway process",
+      status: 202,
+      handle: ({ params }) => stages.flushAuthorizersCache(params.restapi_id!, params.stage_name!),
     }),
     route({
       operationId: "DeleteStage",

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { Redis } from "ioredis";
+import { redisSkip, startRedis, type TestRedis } from "../counters/helpers/redis-server.js";
+import { spawnTollgate, TEST_ADMIN_TOKEN, type TollgateProcess } from "../helpers/process.js";
+import { freshPostgresDatabase } from "../helpers/tollgate.js";
+import { CACHE_OPENAPI, type CountingUpstream, startCountingUpstream } from "./helpers/cache-upstream.js";
+
+async function get(gateway: TollgateProcess, path: string, key: string) {
+  const r = await fetch(`${gateway.gatewayUrl}${path}`, { headers: { "x-api-key": key } });
+  return { status: r.status, cache: r.headers.get("x-cache"), body: (await r.json()) as { n: number } };
+}
+
+describe("gateway cache in Redis: shared by two gateway processes", { skip: redisSkip }, () => {
+  let redis: TestRedis;
+  let upstream: CountingUpstream;
+  let dataDir: string;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  let key: string;
+  let apiId: string;
+  const gateways: TollgateProcess[] = [];
+
+  before(async () => {
+    redis = await startRedis();
+    upstream = await startCountingUpstream();
+    dataDir = mkdtempSync(join(tmpdir(), "tollgate-cache-"));
+    const env: NodeJS.ProcessEnv = { TOLLGATE_REDIS_URL: redis.url };
+    if (process.env.TOLLGATE_TEST_DATABASE_URL) {
+      const database = await freshPostgresDatabase();
+      env.TOLLGATE_DATABASE_URL = database.url;
+      dropDatabase = () => database.drop();
+    }
+    gateways.push(await spawnTollgate({ dataDir, env }));
+    gateways.push(await spawnTollgate({ dataDir, env }));
+    const admin = gateways[0]!;
+    const api = await admin.admin("POST", "/restapis?mode=import", CACHE_OPENAPI.toString());
+    apiId = api.id;
+    await admin.admin("POST", `/restapis/${apiId}/deployments`, {
+      stageName: "dev",
+      variables: { upstream: new URL(upstream.url).host },
+    });
+    await admin.admin("PATCH", `/restapis/${apiId}/stages/dev`, {
+      patchOperations: [
+        { op: "replace", path: "/cacheClusterEnabled", value: "true" },
+        { op: "replace", path: "/*/*/caching/enabled", value: "true" },
+        { op: "replace", path: "/*/*/caching/ttlInSeconds", value: "120" },
+      ],
+    });
+    const tenant = await admin.admin("POST", "/tenants", { name: "acme" });
+    const plan = await admin.admin("POST", "/usageplans", {
+      name: "p",
+      quota: { limit: 100, period: "DAY" },
+      apiStages: [{ apiId, stage: "dev" }],
+    });
+    const created = await admin.admin("POST", "/apikeys", {
+      name: "k",
+      enabled: true,
+      customerId: tenant.id,
+    });
+    await admin.admin("POST", `/usageplans/${plan.id}/keys`, { keyId: created.id, keyType: "API_KEY" });
+    key = created.value;
+    // Both processes reload within a second.
+    await new Promise((r) => setTimeout(r, 1200));
+  });
+  after(async () => {
+    await Promise.all(gateways.map((g) => g.stop()));
+    await redis.stop();
+    await upstream.close();
+    await dropDatabase?.();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("an answer stored by one process is served by the other; the upstream sees one request", async () => {
+    const [a, b] = gateways as [TollgateProcess, TollgateProcess];
+    const first = await get(a, "/dev/items?color=red", key);
+    assert.equal(first.cache, "Miss");
+    // The SET after a miss is not waited for: give it a moment to land.
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await get(b, "/dev/items?color=red", key);
+    const third = await get(a, "/dev/items?color=red", key);
+    assert.deepEqual([second.cache, third.cache], ["Hit", "Hit"]);
+    assert.equal(second.body.n, first.body.n);
+    assert.equal(upstream.count("/items?color=red"), 1);
+
+    // The entry lives in Redis with the method's TTL (PX).
+    const client = new Redis(redis.url);
+    try {
+      const keys = await client.keys("tollgate:c:*");
+      assert.equal(keys.length, 1);
+      assert.match(keys[0]!, new RegExp(`^tollgate:c:${apiId}/dev@`));
+      const ttl = await client.pttl(keys[0]!);
+      assert.ok(ttl > 110_000 && ttl <= 120_000, `ttl ${ttl}`);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  test("FlushStageCache through one process empties the cache for both within a second", async () => {
+    const [a, b] = gateways as [TollgateProcess, TollgateProcess];
+    await get(a, "/dev/items?color=blue", key);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await get(b, "/dev/items?color=blue", key)).cache, "Hit");
+    const r = await fetch(`${a.adminUrl}/restapis/${apiId}/stages/dev/cache/data`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    assert.equal(r.status, 202);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await get(b, "/dev/items?color=blue", key)).cache, "Miss");
+    assert.equal(upstream.count("/items?color=blue"), 2);
+  });
+});
