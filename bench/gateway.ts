@@ -10,6 +10,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -21,6 +22,31 @@ const KEY = "bench-key-0123456789abcdefghijklmnop";
 const TOKEN = "bench-admin-token-0123456789";
 const work = mkdtempSync(join(tmpdir(), "tollgate-bench-"));
 const children: ChildProcess[] = [];
+
+/**
+ * BENCH_POLICY=<name> measures one gateway policy: the run gets a second Tollgate embedded with
+ * the policy configured on the bench API ("Tollgate embedded + <name>"), and every system gets
+ * the request the policy needs (a token, an Origin, a validated POST body), so the two Tollgate
+ * systems differ in the policy alone. `bench/policies.ts` runs each policy this way.
+ */
+const POLICY = process.env.BENCH_POLICY || undefined;
+const POLICIES = [
+  "jwt",
+  "jwt-uncached",
+  "http-authorizer",
+  "resource-policy",
+  "tenant-access",
+  "validation",
+  "firewall",
+  "cors",
+];
+if (POLICY && !POLICIES.includes(POLICY)) {
+  console.error(`Unknown BENCH_POLICY '${POLICY}': expected one of ${POLICIES.join(", ")}`);
+  process.exit(1);
+}
+const ORIGIN = "https://app.example.com";
+const AUTHORIZER_PORT = 9700;
+const PET = JSON.stringify({ name: "rex", kind: "dog", age: 3 });
 
 interface System {
   name: string;
@@ -126,7 +152,219 @@ async function nodeProcess(
   return { name, url: `${url}${path}`, pids: () => [child.pid!], stop: () => stopChild(child) };
 }
 
-async function tollgate(name: string, port: number, env: NodeJS.ProcessEnv): Promise<System> {
+/** What the policy run needs of every request (headers, a POST body) and of its setup. */
+interface PolicyFixture {
+  headers: Record<string, string>;
+  /** A wrk Lua script (method and body), when the request is not a plain GET. */
+  script?: string;
+  jwks?: { keys: unknown[] };
+  authorizerUri?: string;
+}
+let fixture: PolicyFixture = { headers: {} };
+
+async function policyFixture(): Promise<PolicyFixture> {
+  if (!POLICY) return { headers: {} };
+  if (POLICY === "jwt" || POLICY === "jwt-uncached") {
+    const { publicKey, privateKey } = await generateKeyPair("RS256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "RS256" };
+    const token = await new SignJWT({ sub: "bench-user" })
+      .setProtectedHeader({ alg: "RS256", kid: "bench" })
+      .setIssuer("https://issuer.bench")
+      .setIssuedAt()
+      .setExpirationTime("2h")
+      .sign(privateKey);
+    return { headers: { authorization: `Bearer ${token}` }, jwks: { keys: [jwk] } };
+  }
+  if (POLICY === "http-authorizer") {
+    // A process of its own (this one blocks while wrk runs), answering Allow; the gateway asks it
+    // once and caches the answer for the TTL (300 s), as AWS does.
+    const script = join(work, "authorizer.mjs");
+    const answer = JSON.stringify({
+      principalId: "bench",
+      policyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/*" },
+        ],
+      },
+    });
+    writeFileSync(
+      script,
+      `import { createServer } from "node:http";
+createServer((req, res) => { req.resume(); req.on("end", () => { res.writeHead(200, { "content-type": "application/json" }); res.end(${JSON.stringify(answer)}); }); }).listen(${AUTHORIZER_PORT}, "127.0.0.1");`,
+    );
+    pinned(LOAD_CORE, process.execPath, [script]);
+    await waitFor(`http://127.0.0.1:${AUTHORIZER_PORT}/`);
+    return {
+      headers: { authorization: "bench-token" },
+      authorizerUri: `http://127.0.0.1:${AUTHORIZER_PORT}/`,
+    };
+  }
+  if (POLICY === "validation") {
+    const script = join(work, "post.lua");
+    writeFileSync(
+      script,
+      `wrk.method = "POST"\nwrk.body = '${PET}'\nwrk.headers["Content-Type"] = "application/json"\n`,
+    );
+    return { headers: {}, script };
+  }
+  if (POLICY === "cors") return { headers: { origin: ORIGIN } };
+  return { headers: {} };
+}
+
+type AdminCall = (method: string, path: string, body: unknown) => Promise<Record<string, string>>;
+
+/** Configures BENCH_POLICY on the bench API (deployed again when the policy is frozen with deployments). */
+async function configurePolicy(call: AdminCall, apiId: string, tenantId: string): Promise<void> {
+  const resources = (await call("GET", `/restapis/${apiId}/resources`, undefined)) as unknown as {
+    item: Array<{ id: string; path: string }>;
+  };
+  const pets = resources.item.find((r) => r.path === "/pets")!.id;
+  const method = (verb: string, ops: Array<{ op: string; path: string; value: string }>) =>
+    call("PATCH", `/restapis/${apiId}/resources/${pets}/methods/${verb}`, { patchOperations: ops });
+  const redeploy = () => call("POST", `/restapis/${apiId}/deployments`, { stageName: "dev" });
+  if (POLICY === "jwt" || POLICY === "jwt-uncached") {
+    const authorizer = await call("POST", `/restapis/${apiId}/authorizers`, {
+      name: "bench-jwt",
+      type: "JWT",
+      jwtConfiguration: { issuer: "https://issuer.bench", jwks: fixture.jwks },
+      authorizerResultTtlInSeconds: POLICY === "jwt" ? 300 : 0,
+    });
+    await method("GET", [
+      { op: "replace", path: "/authorizationType", value: "COGNITO_USER_POOLS" },
+      { op: "replace", path: "/authorizerId", value: authorizer.id! },
+    ]);
+    await redeploy();
+  } else if (POLICY === "http-authorizer") {
+    const authorizer = await call("POST", `/restapis/${apiId}/authorizers`, {
+      name: "bench-token",
+      type: "TOKEN",
+      authorizerUri: fixture.authorizerUri,
+      authorizerResultTtlInSeconds: 300,
+    });
+    await method("GET", [
+      { op: "replace", path: "/authorizationType", value: "CUSTOM" },
+      { op: "replace", path: "/authorizerId", value: authorizer.id! },
+    ]);
+    await redeploy();
+  } else if (POLICY === "resource-policy") {
+    const policy = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: "*",
+          Action: "execute-api:Invoke",
+          Resource: "execute-api:/*",
+          Condition: { IpAddress: { "aws:SourceIp": ["127.0.0.0/8", "::1/128"] } },
+        },
+        { Effect: "Deny", Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*/POST/*" },
+        {
+          Effect: "Deny",
+          Principal: "*",
+          Action: "execute-api:Invoke",
+          Resource: "execute-api:/*",
+          Condition: { StringEquals: { "tollgate:TenantId": "blocked-tenant" } },
+        },
+      ],
+    };
+    await call("PATCH", `/restapis/${apiId}`, {
+      patchOperations: [{ op: "replace", path: "/policy", value: JSON.stringify(policy) }],
+    });
+    await redeploy();
+  } else if (POLICY === "tenant-access") {
+    await call("PATCH", `/tenants/${tenantId}`, {
+      patchOperations: [
+        { op: "add", path: "/allowedResources", value: `${apiId}/dev/*/pets*` },
+        { op: "add", path: "/deniedResources", value: `${apiId}/*/POST/*` },
+      ],
+    });
+  } else if (POLICY === "validation") {
+    await call("POST", `/restapis/${apiId}/models`, {
+      name: "Pet",
+      contentType: "application/json",
+      schema: JSON.stringify({
+        type: "object",
+        required: ["name", "kind"],
+        properties: {
+          name: { type: "string" },
+          kind: { enum: ["cat", "dog"] },
+          age: { type: "integer", minimum: 0 },
+        },
+      }),
+    });
+    const validator = await call("POST", `/restapis/${apiId}/requestvalidators`, {
+      name: "body",
+      validateRequestBody: true,
+    });
+    await method("POST", [
+      { op: "replace", path: "/requestValidatorId", value: validator.id! },
+      { op: "add", path: "/requestModels/application~1json", value: "Pet" },
+    ]);
+    await redeploy();
+  } else if (POLICY === "firewall") {
+    const set = await call("POST", "/firewall/ipsets", {
+      name: "blocked",
+      addresses: ["10.0.0.0/8", "2001:db8::/32"],
+    });
+    await call("POST", "/firewall/rules", {
+      name: "ipset",
+      priority: 1,
+      action: "BLOCK",
+      ipSetIds: [set.id],
+    });
+    await call("POST", "/firewall/rules", {
+      name: "php",
+      priority: 2,
+      action: "BLOCK",
+      pathPatterns: ["\\.php$"],
+    });
+    await call("POST", "/firewall/rules", {
+      name: "scanners",
+      priority: 3,
+      action: "BLOCK",
+      headerPatterns: [{ name: "user-agent", pattern: "sqlmap|nikto" }],
+    });
+  } else if (POLICY === "cors") {
+    await call("PATCH", `/restapis/${apiId}`, {
+      patchOperations: [
+        { op: "replace", path: "/corsConfiguration", value: JSON.stringify({ allowOrigins: [ORIGIN] }) },
+      ],
+    });
+    await redeploy();
+  }
+}
+
+/** Makes sure the policy is in force: a request it must refuse (or answer itself) is refused. */
+async function verifyPolicy(base: string): Promise<void> {
+  const key = { "x-api-key": KEY };
+  const json = { ...key, "content-type": "application/json" };
+  const [path, init, status] = {
+    jwt: ["/dev/pets", { headers: key }, 401],
+    "jwt-uncached": ["/dev/pets", { headers: key }, 401],
+    "http-authorizer": ["/dev/pets", { headers: key }, 401],
+    "resource-policy": ["/dev/pets", { method: "POST", headers: json, body: PET }, 403],
+    "tenant-access": ["/dev/pets", { method: "POST", headers: json, body: PET }, 403],
+    validation: ["/dev/pets", { method: "POST", headers: json, body: "{}" }, 400],
+    firewall: ["/dev/index.php", { headers: key }, 403],
+    cors: [
+      "/dev/pets",
+      { method: "OPTIONS", headers: { origin: ORIGIN, "access-control-request-method": "GET" } },
+      204,
+    ],
+  }[POLICY!] as [string, RequestInit, number];
+  const r = await fetch(`${base}${path}`, init);
+  await r.arrayBuffer();
+  if (r.status !== status)
+    throw new Error(`policy ${POLICY} is not in force: ${path} answered ${r.status}, not ${status}`);
+}
+
+async function tollgate(
+  name: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  withPolicy = false,
+): Promise<System> {
   const dataDir = mkdtempSync(join(work, "tollgate-"));
   const adminPort = port + 1;
   const child = pinned(
@@ -156,16 +394,16 @@ async function tollgate(name: string, port: number, env: NodeJS.ProcessEnv): Pro
   );
   const admin = `http://127.0.0.1:${adminPort}`;
   await waitFor(`${admin}/health`);
-  const call = async (method: string, path: string, body: unknown) => {
+  const call: AdminCall = async (method, path, body) => {
     const r = await fetch(`${admin}${path}`, {
       method,
       headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: typeof body === "string" ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
     return (await r.json()) as Record<string, string>;
   };
-  const openapi = readFileSync(new URL("./bench-api.yaml", import.meta.url), "utf8").replace(
+  const openapi = readFileSync(new URL("./bench-api.yaml", import.meta.url), "utf8").replaceAll(
     "UPSTREAM",
     `127.0.0.1:${UPSTREAM_PORT}`,
   );
@@ -200,7 +438,9 @@ async function tollgate(name: string, port: number, env: NodeJS.ProcessEnv): Pro
     customerId: tenant.id,
   });
   await call("POST", `/usageplans/${plan.id}/keys`, { keyId: key.id, keyType: "API_KEY" });
+  if (withPolicy) await configurePolicy(call, api.id!, tenant.id!);
   await new Promise((r) => setTimeout(r, 1500));
+  if (withPolicy) await verifyPolicy(`http://127.0.0.1:${port}`);
   return {
     name,
     url: `http://127.0.0.1:${port}/dev/pets`,
@@ -225,6 +465,7 @@ function wrk(
   connections: number,
   seconds: number,
 ): { rps: number; p50: number; p99: number; errors: number } {
+  const extra = Object.entries(fixture.headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
   const out = execFileSync("taskset", [
     "-c",
     LOAD_CORE,
@@ -235,6 +476,8 @@ function wrk(
     "--latency",
     "-H",
     `x-api-key: ${KEY}`,
+    ...extra,
+    ...(fixture.script ? ["-s", fixture.script] : []),
     url,
   ]).toString();
   const ms = (label: string) => {
@@ -283,12 +526,14 @@ const SYSTEM_NAMES = [
   "fast-gateway",
   "Tollgate embedded",
   "Tollgate on Redis",
+  `Tollgate embedded + ${POLICY}`,
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(...xs)) / median(xs) : 0);
 
 async function main(): Promise<void> {
+  fixture = await policyFixture();
   const upstream = startUpstream();
   await waitFor(`http://127.0.0.1:${UPSTREAM_PORT}/`);
   const redis = pinned(LOAD_CORE, "redis-server", [
@@ -316,10 +561,15 @@ async function main(): Promise<void> {
       nodeProcess("fast-gateway (key auth + rate limit)", "bench/peers/fast-gateway.ts", 9300, { KEYS: KEY }),
     () => tollgate("Tollgate embedded", 9400, {}),
     () => tollgate("Tollgate on Redis", 9500, { TOLLGATE_REDIS_URL: "redis://127.0.0.1:9379" }),
+    ...(POLICY ? [() => tollgate(`Tollgate embedded + ${POLICY}`, 9600, {}, true)] : []),
   ];
   // BENCH_ONLY=a,b measures only the systems whose names contain one of the words.
   const only = process.env.BENCH_ONLY?.split(",");
   const chosen = only ? makers.filter((_, i) => only.some((w) => SYSTEM_NAMES[i]!.includes(w))) : makers;
+  if (POLICY)
+    console.error(
+      `policy ${POLICY}: requests carry ${JSON.stringify(fixture.headers)}${fixture.script ? ` and ${PET} (POST)` : ""}`,
+    );
   const samples = new Map<string, Sample[]>();
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? chosen : [...chosen].reverse();
@@ -339,6 +589,9 @@ async function main(): Promise<void> {
 }
 
 function report(samples: Map<string, Sample[]>): void {
+  // BENCH_JSON=<file> also writes every sample, for drivers (bench/policies.ts).
+  if (process.env.BENCH_JSON)
+    writeFileSync(process.env.BENCH_JSON, JSON.stringify(Object.fromEntries(samples)));
   const med = (name: string, field: keyof Sample) => median((samples.get(name) ?? []).map((s) => s[field]));
   const nginx = med("nginx proxy_pass + limit_req", "rps");
   const undici = med("bare undici proxy", "rps");

@@ -40,6 +40,8 @@ export function scanRequestHeaders(raw: string[]): RequestHeaders {
     // Only names of the lengths below can matter: skip the lower-casing for the rest.
     const n = name.length;
     if (n !== 4 && n !== 6 && n !== 9 && n !== 10 && n !== 14 && n !== 15 && n !== 17) continue;
+    // Of the six-letter names only Origin counts (Accept is common): one character tells.
+    if (n === 6 && (name.charCodeAt(0) | 0x20) !== 0x6f) continue;
     const value = raw[i + 1]!;
     switch (name.toLowerCase()) {
       case "host":
