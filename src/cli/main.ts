@@ -9,6 +9,7 @@ import { CliError } from "./client.js";
 import { apisCommand } from "./commands/apis.js";
 import { applyCommand } from "./commands/apply.js";
 import { billingCommand } from "./commands/billing.js";
+import { eventsCommand } from "./commands/events.js";
 import { keysCommand } from "./commands/keys.js";
 import { plansCommand } from "./commands/plans.js";
 import { portalCommand } from "./commands/portal.js";
@@ -37,6 +38,7 @@ for (const register of [
   usageCommand,
   billingCommand,
   portalCommand,
+  eventsCommand,
 ]) {
   register(program);
 }
