@@ -69,7 +69,7 @@ const VARIABLES: Record<string, (e: AccessLogEntry) => Value> = {
   httpMethod: (e) => e.method,
   resourcePath: (e) => e.resourcePath,
   path: (e) => pathOnly(e.path),
-  protocol: (e) => e.protocol,
+  protocol: (e) => e.protocol ?? "HTTP/1.1",
   status: (e) => e.status,
   responseLength: (e) => e.bytesOut,
   responseLatency: (e) => Math.round(e.latencyMs),

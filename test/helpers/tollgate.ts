@@ -65,6 +65,8 @@ export interface TestTollgateOptions {
   quickstart?: boolean;
   /** Environment the settings are resolved from (TOLLGATE_REDIS_URL, TOLLGATE_ACCOUNT_RATE_LIMIT, ...). */
   env?: NodeJS.ProcessEnv;
+  /** The access log's destination (`off` unless given). */
+  accessLog?: string;
 }
 
 export async function startTestTollgate(options: TestTollgateOptions = {}): Promise<TestTollgate> {
@@ -78,7 +80,7 @@ export async function startTestTollgate(options: TestTollgateOptions = {}): Prom
         gatewayPort: 0,
         portalPort: 0,
         quickstart: options.quickstart ?? false,
-        accessLog: "off",
+        accessLog: options.accessLog ?? "off",
       },
       options.env ?? {},
     ),
