@@ -162,7 +162,7 @@ describe("access log: the stage's format on the gateway", () => {
     assert.equal(ok.integrationStatus, "200");
     assert.equal(ok.canary, "false");
     assert.match(ok.trace, /^[0-9a-f]{32}$/);
-    assert.equal(upstream.seen.at(-1)?.headers.traceparent?.split("-")[1], ok.trace);
+    assert.equal(String(upstream.seen.at(-1)?.headers.traceparent).split("-")[1], ok.trace);
     const refused = lines.find((l) => l.status === "403");
     assert.equal(refused.responseType, "MISSING_AUTHENTICATION_TOKEN");
     assert.equal(refused.errorMessage, "Forbidden");
