@@ -4,7 +4,7 @@
  * admission in the usage ledger, proxies to the upstream over a keep-alive pool, and logs.
  */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { GatewayCors } from "./cors.js";
 import { Gateway, type GatewayOptions } from "./gateway.js";
 
@@ -61,6 +61,12 @@ export async function startGateway(
     },
     gateway.handle,
   );
+  // Connections are tracked (per connection, not per request) so that a shutdown can end them.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(listen.port, listen.host, () => resolve());
@@ -70,11 +76,24 @@ export async function startGateway(
     server,
     port: (server.address() as AddressInfo).port,
     async close() {
-      // Stop accepting, let in-flight requests finish, then release the upstream pool.
+      // Stop accepting, let in-flight requests finish, then release the upstream pool. Answers
+      // not yet begun say `Connection: close`, and each connection is closed once idle, so the
+      // server is closed as soon as the last answer is sent (not after the keep-alive timeout).
+      const noKeepAlive = (_req: unknown, res: { shouldKeepAlive: boolean }) => {
+        res.shouldKeepAlive = false;
+      };
+      server.prependListener("request", noKeepAlive);
+      for (const socket of sockets) {
+        const res = (socket as Socket & { _httpMessage?: { headersSent: boolean; shouldKeepAlive: boolean } })
+          ._httpMessage;
+        if (res && !res.headersSent) res.shouldKeepAlive = false;
+      }
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      clearInterval(sweep);
       await gateway.close();
     },
   };
