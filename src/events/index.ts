@@ -7,6 +7,7 @@
  * itself publishes. The pattern language is in `./pattern`.
  */
 import type { Clock } from "../core/clock.js";
+import type { Registry } from "../core/metrics.js";
 import type { SecretBox } from "../core/secrets.js";
 import type { Store } from "../store/index.js";
 import { AccountService } from "./accounts.js";
@@ -99,6 +100,8 @@ export class Events {
     readonly clock: Clock,
     box: SecretBox,
     readonly settings: EventsSettings,
+    /** The process's metrics registry: the delivery worker counts its outcomes there. */
+    registry?: Registry,
   ) {
     this.accounts = new AccountService(store, clock, box, settings.providerAccountId);
     this.router = new Router(store, settings.region);
@@ -165,6 +168,7 @@ export class Events {
         retryBaseMs: settings.retryBaseMs,
         retryMaxMs: settings.retryMaxMs,
         httpTimeoutMs: settings.httpTimeoutMs,
+        registry,
       },
     );
     this.onEnqueued(() => this.worker.wake());

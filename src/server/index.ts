@@ -120,7 +120,13 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     metering,
     usageAlerts: new UsageAlertService(store, clock),
     billing: new Billing(store, clock, metering),
-    events: new Events(store, clock, box, { ...eventsSettings(process.env), ...options.events }),
+    events: new Events(
+      store,
+      clock,
+      box,
+      { ...eventsSettings(process.env), ...options.events },
+      metricsRegistry,
+    ),
   };
   // The portal's URLs are settled once the servers listen (ports may be chosen by the OS).
   const portalConfig: PortalConfig = {

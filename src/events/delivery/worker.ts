@@ -1,3 +1,4 @@
+import { Counter, type Registry } from "prom-client";
 import type { Clock } from "../../core/clock.js";
 import type { Store } from "../../store/index.js";
 import type { ApiDestinationService, ResolvedDestination } from "../api-destinations.js";
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   httpTimeoutMs: number;
+  /** Where `tollgate_event_deliveries_total{outcome}` is counted (the process's metrics registry). */
+  registry?: Registry;
 }
 
 /** One destination's deliveries in this process: at most `perDestinationConcurrency` in flight. */
@@ -82,6 +85,8 @@ export class DeliveryWorker {
   private flushing?: Promise<void>;
   private flushTimer?: NodeJS.Timeout;
   private readonly idle = new Set<() => void>();
+  /** Delivery outcomes (SUCCEEDED, RETRYING, FAILED), when a registry was given. */
+  private readonly deliveries?: Counter<"outcome">;
 
   constructor(
     private readonly store: Store,
@@ -94,6 +99,14 @@ export class DeliveryWorker {
     private readonly options: WorkerOptions,
   ) {
     this.queue = new DeliveryQueue(store);
+    if (options.registry) {
+      this.deliveries = new Counter({
+        name: "tollgate_event_deliveries_total",
+        help: "Event delivery attempts by outcome (SUCCEEDED, RETRYING: failed and rescheduled, FAILED: a dead letter)",
+        labelNames: ["outcome"],
+        registers: [options.registry],
+      });
+    }
     this.tokens = new OAuthTokens(http, () => clock.now());
   }
 
@@ -516,6 +529,7 @@ export class DeliveryWorker {
 
   private record(outcome: Outcome): void {
     if (outcome.attempted) this.stats.attempts++;
+    this.deliveries?.labels(outcome.outcome).inc();
     this.outcomes.push(outcome);
     if (this.outcomes.length >= FLUSH_BATCH) void this.flush();
     else if (!this.flushTimer) {
