@@ -519,11 +519,49 @@ function measure(system: System): Sample {
   };
 }
 
+/**
+ * Tollgate embedded with the stage's response cache on for the benchmarked GET (TTL 3600 s):
+ * after the first request every answer is a cache hit, with the same key lookup, buckets,
+ * quota, usage recording and access log as a proxied request.
+ */
+async function withCache(system: System): Promise<System> {
+  const port = Number(new URL(system.url).port);
+  const admin = `http://127.0.0.1:${port + 1}`;
+  const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
+  const apis = (await (await fetch(`${admin}/restapis`, { headers })).json()) as {
+    item: Array<{ id: string }>;
+  };
+  const r = await fetch(`${admin}/restapis/${apis.item[0]!.id}/stages/dev`, {
+    method: "PATCH",
+    headers,
+    body: JSON.stringify({
+      patchOperations: [
+        { op: "replace", path: "/cacheClusterEnabled", value: "true" },
+        { op: "replace", path: "/*/*/caching/enabled", value: "true" },
+        { op: "replace", path: "/*/*/caching/ttlInSeconds", value: "3600" },
+        // The stage's method throttle made a setting of its own for GET /pets: it must say so too.
+        { op: "replace", path: "/~1pets/GET/caching/enabled", value: "true" },
+        { op: "replace", path: "/~1pets/GET/caching/ttlInSeconds", value: "3600" },
+      ],
+    }),
+  });
+  if (r.status !== 200) throw new Error(`enabling the cache: ${r.status} ${await r.text()}`);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  for (const expected of ["Miss", "Hit"]) {
+    const answer = await fetch(system.url, { headers: { "x-api-key": KEY } });
+    await answer.arrayBuffer();
+    if (answer.headers.get("x-cache") !== expected)
+      throw new Error(`the cache is not in force: x-cache ${answer.headers.get("x-cache")}, not ${expected}`);
+  }
+  return system;
+}
+
 const SYSTEM_NAMES = [
   "upstream direct",
   "nginx",
   "undici",
   "fast-gateway",
+  "Tollgate cache hits (embedded)",
   "Tollgate embedded",
   "Tollgate on Redis",
   `Tollgate embedded + ${POLICY}`,
@@ -559,6 +597,7 @@ async function main(): Promise<void> {
     () => nodeProcess("bare undici proxy", "bench/peers/undici-proxy.ts", 9200, {}, "/pets"),
     () =>
       nodeProcess("fast-gateway (key auth + rate limit)", "bench/peers/fast-gateway.ts", 9300, { KEYS: KEY }),
+    () => tollgate("Tollgate cache hits (embedded)", 9700, {}).then(withCache),
     () => tollgate("Tollgate embedded", 9400, {}),
     () => tollgate("Tollgate on Redis", 9500, { TOLLGATE_REDIS_URL: "redis://127.0.0.1:9379" }),
     ...(POLICY ? [() => tollgate(`Tollgate embedded + ${POLICY}`, 9600, {}, true)] : []),
@@ -610,6 +649,15 @@ function report(samples: Map<string, Sample[]>): void {
     const cpu = med(name, "cpuUsPerRequest");
     lines.push(
       `| ${name} | ${rps.toFixed(0)} | ±${((spread(list.map((s) => s.rps)) * 100) / 2).toFixed(1)}% | ${(rps / nginx).toFixed(2)} | ${(rps / undici).toFixed(2)} | ${Number.isNaN(cpu) ? "–" : cpu.toFixed(1)} | ${p50.toFixed(3)} | ${p99.toFixed(3)} | ${((p50 - directP50) * 1000).toFixed(0)} | ${((p99 - directP99) * 1000).toFixed(0)} | ${list.reduce((n, s) => n + s.errors, 0)} |`,
+    );
+  }
+  const proxied = "Tollgate embedded";
+  const cached = "Tollgate cache hits (embedded)";
+  if (samples.has(proxied) && samples.has(cached)) {
+    const ratio = (field: keyof Sample) => med(cached, field) / med(proxied, field);
+    lines.push(
+      "",
+      `Cache hits vs proxied Tollgate embedded: throughput ${ratio("rps").toFixed(2)} ×, CPU per request ${ratio("cpuUsPerRequest").toFixed(2)} ×, p50 ${ratio("p50").toFixed(2)} ×, p99 ${ratio("p99").toFixed(2)} ×.`,
     );
   }
   console.log(lines.join("\n"));
