@@ -78,6 +78,8 @@ export class DeliveryWorker {
   >();
   private inflight = 0;
   private ticking = false;
+  /** The tick running now, so that close() waits for its claim to finish. */
+  private running?: Promise<void>;
   private again = false;
   private closed = true;
   private poller?: NodeJS.Timeout;
@@ -150,6 +152,7 @@ export class DeliveryWorker {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.poller);
+    await this.running;
     const waiting: ClaimedDelivery[] = [];
     for (const lane of this.lanes.values()) {
       clearTimeout(lane.timer);
@@ -162,13 +165,21 @@ export class DeliveryWorker {
     await this.flush();
   }
 
-  private async tick(): Promise<void> {
-    if (this.closed) return;
+  private tick(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (this.ticking) {
       this.again = true;
-      return;
+      return Promise.resolve();
     }
     this.ticking = true;
+    this.running = this.claimLoop().finally(() => {
+      this.ticking = false;
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async claimLoop(): Promise<void> {
     try {
       do {
         this.again = false;
@@ -199,8 +210,6 @@ export class DeliveryWorker {
     } catch (error) {
       if (!this.closed)
         process.stderr.write(`event delivery: claiming failed: ${(error as Error).message}\n`);
-    } finally {
-      this.ticking = false;
     }
   }
 
@@ -225,6 +234,7 @@ export class DeliveryWorker {
 
   /** Starts what the lane may run now; with no rate token left, comes back when one is due. */
   private pump(lane: Lane): void {
+    if (this.closed) return;
     if (!lane.bucket.known && lane.backlog.length && !lane.timer) {
       // Read the destination's rate limit before its first request of this process.
       const [account, name] = splitDestination(lane.key);
