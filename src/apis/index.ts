@@ -4,6 +4,7 @@
  * domain names. The gateway serves what `ApiSnapshot`s of deployments describe.
  */
 
+export { ACCESS_LOG_VARIABLES, checkAccessLogFormat, knownLogVariable } from "./access-log-variables.js";
 export {
   AUTHORIZER_TYPES_FOR,
   type AuthorizerInput,

@@ -9,6 +9,7 @@ import {
   unsupportedPatch,
 } from "../core/patch.js";
 import { fromJson, isUniqueViolation, type Store, type Tx, toJson } from "../store/index.js";
+import { checkAccessLogFormat } from "./access-log-variables.js";
 
 /** Execution settings of one method of a stage (or of every method, under `"*∕*"`). */
 export interface MethodSetting {
@@ -562,7 +563,11 @@ function applyAccessLog(a: StageAttributes, op: PatchOperation, rest: string[]):
   const [field] = rest;
   if (rest.length === 0 && op.op === "remove") delete a.accessLogSettings;
   else if (rest.length === 1 && op.op === "replace" && (field === "destinationArn" || field === "format")) {
-    a.accessLogSettings = { ...a.accessLogSettings, [field]: patchValue(op) };
+    const value = patchValue(op);
+    a.accessLogSettings = {
+      ...a.accessLogSettings,
+      [field]: field === "format" ? checkAccessLogFormat(value) : value,
+    };
   } else return false;
   return true;
 }

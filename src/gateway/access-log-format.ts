@@ -3,8 +3,9 @@
  * `accessLogSettings.format`), compiled once per configuration load into a list of literal
  * pieces and readers. Values are escaped as inside a JSON string (quotes, backslashes, control
  * characters), so a JSON format stays valid JSON and any format stays one line; a value the
- * request does not have renders as `-`, as on AWS.
+ * request does not have renders as `-`, as on AWS (UpdateStage refuses unknown variables).
  */
+import { knownLogVariable } from "../apis/index.js";
 import type { AccessLogEntry } from "./access-log.js";
 
 /** Renders one entry as a line (without the newline). */
@@ -96,21 +97,14 @@ const VARIABLES: Record<string, (e: AccessLogEntry) => Value> = {
   requestLength: (e) => e.bytesIn,
 };
 
-/** The variable names a format may use (documentation and validation). */
-export const LOG_VARIABLES = Object.keys(VARIABLES).map((name) => `$context.${name}`);
+/** The variables this file renders (the same as `ACCESS_LOG_VARIABLES`, which UpdateStage checks). */
+export const RENDERED_VARIABLES = Object.keys(VARIABLES);
 
 const REFERENCE = /\$context\.([A-Za-z0-9_.]+)/g;
-
-/** The longest known variable name `text` starts with (names are dotted: `$context.status.` ends at `status`). */
-function known(text: string): string | undefined {
-  let name = text;
-  for (;;) {
-    if (VARIABLES[name]) return name;
-    const dot = name.lastIndexOf(".");
-    if (dot === -1) return undefined;
-    name = name.slice(0, dot);
-  }
-}
+const known = (text: string) => {
+  const name = knownLogVariable(text);
+  return name && VARIABLES[name] ? name : undefined;
+};
 
 /** Escapes as inside a JSON string: `"`, `\` and control characters. */
 function escaped(value: Value): string {
@@ -123,13 +117,6 @@ function escaped(value: Value): string {
       return JSON.stringify(value).slice(1, -1);
   }
   return value;
-}
-
-/** Variables of a format that Tollgate does not know (they render as `-`). */
-export function unknownLogVariables(format: string): string[] {
-  const out: string[] = [];
-  for (const m of format.matchAll(REFERENCE)) if (!known(m[1]!)) out.push(`$context.${m[1]}`);
-  return out;
 }
 
 /**

@@ -6,8 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { UpdateStageCommand } from "@aws-sdk/client-api-gateway";
+import { ACCESS_LOG_VARIABLES } from "../../src/apis/index.js";
 import { createMetricsRegistry } from "../../src/core/metrics.js";
-import { compileLogFormat } from "../../src/gateway/access-log-format.js";
+import { compileLogFormat, RENDERED_VARIABLES } from "../../src/gateway/access-log-format.js";
 import { AccessLog, type AccessLogEntry } from "../../src/gateway/index.js";
 import { deployEchoApi, gatewayCaughtUp, type PlanWithKey, planWithKey } from "../helpers/gateway-fixture.js";
 import { parsePrometheusText } from "../helpers/prometheus.js";
@@ -92,6 +93,43 @@ describe("access log formats: $context variables", () => {
       '203.0.113.7 - - [25/Nov/2026:14:18:33 +0000] "GET /dev/pets/7 HTTP/1.1" 429 32 0b6f3c2e-9a1d-4c8e-b2f4-5d6e7f809a1b - QUOTA_EXCEEDED.',
     );
     assert.equal(compileLogFormat(""), undefined);
+  });
+});
+
+describe("access log formats: checked by UpdateStage", () => {
+  let t: TestTollgate;
+  let upstream: Upstream;
+  let apiId: string;
+  before(async () => {
+    upstream = await startUpstream();
+    t = await startTestTollgate();
+    apiId = await deployEchoApi(t, upstream.url);
+  });
+  after(async () => {
+    await t.close();
+    await upstream.close();
+  });
+
+  test("every variable UpdateStage accepts is one the gateway renders, and the other way round", () => {
+    assert.deepEqual([...ACCESS_LOG_VARIABLES].sort(), [...RENDERED_VARIABLES].sort());
+  });
+
+  test("a format with an unknown variable, or without the request id, is a 400 and changes nothing", async () => {
+    const patch = (value: string) =>
+      t.admin("PATCH", `/restapis/${apiId}/stages/dev`, {
+        patchOperations: [{ op: "replace", path: "/accessLogSettings/format", value }],
+      });
+    const unknown = await patch('{"id":"$context.requestId","x":"$context.identity.caller"}');
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.body.message, /unknown variables \$context\.identity\.caller/);
+    const noId = await patch('{"status":$context.status}');
+    assert.equal(noId.status, 400);
+    assert.match(noId.body.message, /must include \$context\.requestId/);
+    const stage = await t.admin("GET", `/restapis/${apiId}/stages/dev`);
+    assert.equal(stage.body.accessLogSettings, undefined);
+    const ok = await patch("$context.extendedRequestId $context.status.");
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.accessLogSettings.format, "$context.extendedRequestId $context.status.");
   });
 });
 
