@@ -64,7 +64,7 @@ import {
 } from "./responses.js";
 import type { Route } from "./router.js";
 import { tenantRefusal } from "./tenant-access.js";
-import { traceHop } from "./trace-context.js";
+import { traceHop, traceIdOf } from "./trace-context.js";
 import { type CompiledUri, compileUri } from "./upstream.js";
 import { Upstreams } from "./upstream-pool.js";
 
@@ -848,8 +848,8 @@ export class Gateway {
       return;
     }
     ctx.log.cache = "hit";
-    delete ctx.own["x-cache"];
-    ctx.log.traceId = traceHop(ctx.headers.traceparent, ctx.requestId).traceId;
+    ctx.own["x-cache"] = "Hit";
+    ctx.log.traceId = traceIdOf(ctx.headers.traceparent, ctx.requestId);
     ctx.log.bytesOut = sendCached(res, ctx.own, entry, this.options.clock.now(), ctx.method === "HEAD");
     this.done(ctx, entry.status);
   }

@@ -226,8 +226,8 @@ export function storableFor(
 }
 
 /**
- * Writes a cached answer with the gateway's own headers for this request, `x-cache: Hit` and
- * `Age`; returns the body bytes sent.
+ * Writes a cached answer with the gateway's own headers for this request (`x-cache: Hit` among
+ * them) and `Age`; returns the body bytes sent.
  */
 export function sendCached(
   res: ServerResponse,
@@ -237,8 +237,8 @@ export function sendCached(
   head: boolean,
 ): number {
   const out: Record<string, string | string[]> = { ...entry.headers };
+  // The gateway's own fields (x-cache: Hit among them) win over the stored ones.
   for (const name in own) out[name] = own[name]!;
-  out["x-cache"] = "Hit";
   out.age = String(Math.max(0, Math.floor((now - entry.storedAt) / 1000)));
   res.writeHead(entry.status, out);
   if (head) {

@@ -28,6 +28,21 @@ export interface TraceHop {
   traceparent: string;
 }
 
+/** The trace id `traceHop` would give, without making a span (an answer from the cache). */
+export function traceIdOf(incoming: string | undefined, requestId: string): string {
+  return incoming === undefined ? uuidHex(requestId) : traceHop(incoming, requestId).traceId;
+}
+
+/** A UUID's 32 hex digits (anything else: its hex digits, padded or cut to 32). */
+function uuidHex(id: string): string {
+  if (id.length === 36)
+    return id.slice(0, 8) + id.slice(9, 13) + id.slice(14, 18) + id.slice(19, 23) + id.slice(24);
+  return id
+    .replace(/[^0-9a-f]/g, "")
+    .padEnd(32, "0")
+    .slice(0, 32);
+}
+
 /**
  * Continues the client's trace (`incoming`), or starts one from `requestId` (a UUID). A new
  * trace is marked sampled (`01`), so the upstream's tracer records what the access log names.
@@ -45,16 +60,6 @@ export function traceHop(incoming: string | undefined, requestId: string): Trace
       return { traceId: m[2]!, traceparent: `00-${m[2]}-${nextSpanId()}-${m[4]}` };
     }
   }
-  const traceId =
-    requestId.length === 36
-      ? requestId.slice(0, 8) +
-        requestId.slice(9, 13) +
-        requestId.slice(14, 18) +
-        requestId.slice(19, 23) +
-        requestId.slice(24)
-      : requestId
-          .replace(/[^0-9a-f]/g, "")
-          .padEnd(32, "0")
-          .slice(0, 32);
+  const traceId = uuidHex(requestId);
   return { traceId, traceparent: `00-${traceId}-${nextSpanId()}-01` };
 }
