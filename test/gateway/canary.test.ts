@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
   CreateDeploymentCommand,
@@ -51,10 +54,12 @@ describe("gateway: canary releases on a stage", () => {
   let apiId: string;
   let pool: Pool;
   let canaryDeployment: string;
+  const logDir = mkdtempSync(join(tmpdir(), "tollgate-canary-"));
 
   before(async () => {
     upstream = await startUpstream();
     t = await startTestTollgate({
+      accessLog: join(logDir, "access.log"),
       env: { TOLLGATE_ACCOUNT_RATE_LIMIT: "1000000", TOLLGATE_ACCOUNT_BURST_LIMIT: "1000000" },
     });
     pool = new Pool(t.tollgate.gatewayUrl, { connections: 16 });
@@ -85,6 +90,7 @@ describe("gateway: canary releases on a stage", () => {
     await pool.close();
     await t.close();
     await upstream.close();
+    rmSync(logDir, { recursive: true, force: true });
   });
 
   test("30 % of 10,000 requests go to the canary deployment (within 2 points), with its variable overrides; metrics tell them apart", async () => {
@@ -99,6 +105,13 @@ describe("gateway: canary releases on a stage", () => {
     const labels = { api: apiId, stage: "dev", status_class: "2xx" };
     assert.equal(scrape.sum("tollgate_gateway_requests_total", { ...labels, release: "canary" }), canary);
     assert.equal(scrape.sum("tollgate_gateway_requests_total", { ...labels, release: "base" }), base);
+    // The access log says which release answered.
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = readFileSync(join(logDir, "access.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.equal(lines.filter((l) => l.canary === true).length, canary);
   });
 
   test("promotion as AWS documents it (percentTraffic 0, copy the overrides and the deployment id), then removal", async () => {
