@@ -399,6 +399,8 @@ export class RedisCacheBackend implements CacheBackend {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       retryStrategy: (attempt) => Math.min(attempt * 50, 1000),
+      // Connected once some stage caches (see retain), not by every process that has Redis.
+      lazyConnect: true,
     });
     this.client.on("error", () => {});
   }
@@ -425,9 +427,12 @@ export class RedisCacheBackend implements CacheBackend {
     });
   }
 
-  retain(): void {}
+  retain(stages: ReadonlyMap<string, number>): void {
+    if (stages.size > 0 && this.client.status === "wait") this.client.connect().catch(() => {});
+  }
 
   async close(): Promise<void> {
+    if (this.client.status === "wait") return;
     try {
       await this.client.quit();
     } catch {
