@@ -561,7 +561,7 @@ const SYSTEM_NAMES = [
   "nginx",
   "undici",
   "fast-gateway",
-  "Tollgate cache hits (embedded)",
+  "Tollgate cache hits",
   "Tollgate embedded",
   "Tollgate on Redis",
   `Tollgate embedded + ${POLICY}`,
@@ -597,7 +597,7 @@ async function main(): Promise<void> {
     () => nodeProcess("bare undici proxy", "bench/peers/undici-proxy.ts", 9200, {}, "/pets"),
     () =>
       nodeProcess("fast-gateway (key auth + rate limit)", "bench/peers/fast-gateway.ts", 9300, { KEYS: KEY }),
-    () => tollgate("Tollgate cache hits (embedded)", 9700, {}).then(withCache),
+    () => tollgate("Tollgate cache hits", 9700, {}).then(withCache),
     () => tollgate("Tollgate embedded", 9400, {}),
     () => tollgate("Tollgate on Redis", 9500, { TOLLGATE_REDIS_URL: "redis://127.0.0.1:9379" }),
     ...(POLICY ? [() => tollgate(`Tollgate embedded + ${POLICY}`, 9600, {}, true)] : []),
@@ -652,7 +652,7 @@ function report(samples: Map<string, Sample[]>): void {
     );
   }
   const proxied = "Tollgate embedded";
-  const cached = "Tollgate cache hits (embedded)";
+  const cached = "Tollgate cache hits";
   if (samples.has(proxied) && samples.has(cached)) {
     const ratio = (field: keyof Sample) => med(cached, field) / med(proxied, field);
     lines.push(
