@@ -106,7 +106,10 @@ for (const dialect of DIALECTS) {
         { op: "replace", path: "/remaining", value: "8" },
       ]);
       const [before] = (await reconcile(c.planId)).body.item;
-      assert.deepEqual([before.effective, before.counter, before.remaining, before.agreed], [-3, -3, 8, true]);
+      assert.deepEqual(
+        [before.effective, before.counter, before.remaining, before.agreed],
+        [-3, -3, 8, true],
+      );
       const seen = await statuses(t, 10, c.key);
       assert.deepEqual(seen, [...Array(8).fill(200), 429, 429]);
       const [after] = (await reconcile(c.planId)).body.item;
