@@ -72,7 +72,7 @@ if (!existsSync("dist/cli/main.js")) {
 function pinned(core: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   const child = spawn("taskset", ["-c", core, command, ...args], {
     env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", process.env.BENCH_SUT_STDOUT ? "inherit" : "ignore", "inherit"],
   });
   children.push(child);
   return child;
@@ -560,6 +560,7 @@ const SYSTEM_NAMES = [
   "upstream direct",
   "nginx",
   "undici",
+  "upstream client alone",
   "fast-gateway",
   "Tollgate cache hits",
   "Tollgate embedded",
@@ -595,6 +596,14 @@ async function main(): Promise<void> {
     }),
     () => nginxProxy(9100),
     () => nodeProcess("bare undici proxy", "bench/peers/undici-proxy.ts", 9200, {}, "/pets"),
+    () =>
+      nodeProcess(
+        "Tollgate's upstream client alone",
+        "bench/peers/upstream-pool-proxy.ts",
+        9250,
+        {},
+        "/pets",
+      ),
     () =>
       nodeProcess("fast-gateway (key auth + rate limit)", "bench/peers/fast-gateway.ts", 9300, { KEYS: KEY }),
     () => tollgate("Tollgate cache hits", 9700, {}).then(withCache),

@@ -34,22 +34,22 @@ export interface RateLimitHeaderValues {
 export function rateLimitHeaders(decision: Decision, request: TakeRequest): RateLimitHeaderValues {
   const retryAfter = decision.admitted ? undefined : String(Math.max(1, seconds(decision.retryAfterMs)));
   if (!decision.admitted && decision.reason === "unavailable") return { retryAfter };
-  const policies: string[] = [];
-  const limits: string[] = [];
+  // Built by concatenation: this runs on every request.
+  let policy = "";
+  let limit = "";
   const bucket = decision.tightest;
   if (bucket) {
-    policies.push(
-      `"${THROTTLE_POLICY}";q=${Math.floor(bucket.limit)};w=${Math.max(1, seconds(bucket.windowMs))}`,
-    );
-    limits.push(`"${THROTTLE_POLICY}";r=${bucket.remaining};t=${seconds(bucket.resetMs)}`);
+    policy = `"${THROTTLE_POLICY}";q=${Math.floor(bucket.limit)};w=${Math.max(1, seconds(bucket.windowMs))}`;
+    limit = `"${THROTTLE_POLICY}";r=${bucket.remaining};t=${seconds(bucket.resetMs)}`;
   }
   const quota = request.quota;
   if (quota && decision.quotaRemaining !== undefined) {
-    policies.push(`"${QUOTA_POLICY}";q=${quota.limit};w=${seconds(quota.end - quota.start)}`);
-    limits.push(`"${QUOTA_POLICY}";r=${decision.quotaRemaining};t=${seconds(quota.end - request.now)}`);
+    const sep = policy ? ", " : "";
+    policy += `${sep}"${QUOTA_POLICY}";q=${quota.limit};w=${seconds(quota.end - quota.start)}`;
+    limit += `${sep}"${QUOTA_POLICY}";r=${decision.quotaRemaining};t=${seconds(quota.end - request.now)}`;
   }
-  if (policies.length === 0) return { retryAfter };
-  return { retryAfter, rateLimit: limits.join(", "), rateLimitPolicy: policies.join(", ") };
+  if (!policy) return { retryAfter };
+  return { retryAfter, rateLimit: limit, rateLimitPolicy: policy };
 }
 
 /** Whole seconds, rounded up: a client told to wait never comes back too early. */

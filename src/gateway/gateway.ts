@@ -12,7 +12,13 @@ import type {
   TakeRequest,
 } from "../counters/index.js";
 import { quotaPeriod, rateLimitHeaders } from "../counters/index.js";
-import { effectiveUsage, quotaCounterId, type UsageLedger, utcDay } from "../metering/index.js";
+import {
+  type AdmissionSubject,
+  effectiveUsage,
+  quotaCounterId,
+  type UsageLedger,
+  utcDay,
+} from "../metering/index.js";
 import type { Store } from "../store/index.js";
 import type { AccessLog, AccessLogEntry } from "./access-log.js";
 import type { LogFormat } from "./access-log-format.js";
@@ -164,6 +170,7 @@ export class Gateway {
   private readonly upstreams = new Upstreams({ maxConnections: 256, idleTimeoutMs: 30_000 });
   private readonly uris = new WeakMap<Route, CompiledUri>();
   private readonly limitCache = new WeakMap<KeyEntry | StageEntry, Map<Route, BucketSpec[]>>();
+  private readonly subjects = new WeakMap<KeyEntry, Map<Route, AdmissionSubject>>();
   private readonly periods = new Map<string, { start: number; end: number }>();
   private reloadTimer?: NodeJS.Timeout;
   private lastTime = 0;
@@ -251,16 +258,35 @@ export class Gateway {
     const peer = req.socket.remoteAddress ?? "";
     const trusted = this.options.trustedProxies;
     const ip = trusted === undefined ? peer : clientIp(peer, headers.forwardedFor, trusted);
+    // Every field is present from the start, so that all entries share one shape (fast property
+    // access in the log, the metrics and the formats); undefined ones are not written.
     const log: AccessLogEntry = {
       requestId,
       time: this.isoTime(now),
       ip,
       method,
       path: url,
+      apiId: undefined,
+      stage: undefined,
+      resourcePath: undefined,
       status: 0,
+      keyId: undefined,
+      tenantId: undefined,
+      usagePlanId: undefined,
       latencyMs: 0,
+      upstreamLatencyMs: undefined,
       bytesIn: Number(headers.contentLength ?? 0) || 0,
       bytesOut: 0,
+      error: undefined,
+      errorType: undefined,
+      canary: undefined,
+      cache: undefined,
+      traceId: undefined,
+      integrationStatus: undefined,
+      principalId: undefined,
+      userAgent: undefined,
+      host: undefined,
+      protocol: undefined,
     };
     const own: Record<string, string> = { "x-amzn-requestid": requestId };
     // The stage's access log format, once the stage is known (the JSON line without one).
@@ -861,16 +887,7 @@ export class Gateway {
   private record(ctx: RequestContext): boolean {
     if (!ctx.key || !ctx.plan) return true;
     try {
-      this.options.ledger.record({
-        day: utcDay(ctx.now),
-        keyId: ctx.key.id,
-        usagePlanId: ctx.plan.id,
-        tenantId: ctx.key.tenantId,
-        restApiId: ctx.stage.restApiId,
-        stage: ctx.stage.stageName,
-        resourcePath: ctx.route.resourcePath,
-        httpMethod: ctx.route.httpMethod,
-      });
+      this.options.ledger.admit(utcDay(ctx.now), this.subject(ctx, ctx.key));
       return true;
     } catch (error) {
       ctx.unrecorded = `usage journal: ${(error as Error).message}`;
@@ -885,20 +902,39 @@ export class Gateway {
 
   /** A keyed request's answer in the usage statistics (status, latency, bytes). */
   private outcome(ctx: RequestContext, status: number): void {
-    if (ctx.key) {
-      this.options.ledger.outcome({
-        day: utcDay(ctx.now),
-        keyId: ctx.key.id,
+    if (!ctx.key) return;
+    const { log } = ctx;
+    this.options.ledger.answered(
+      utcDay(ctx.now),
+      this.subject(ctx, ctx.key),
+      status,
+      log.latencyMs,
+      log.bytesIn,
+      log.bytesOut,
+    );
+  }
+
+  /** What the ledger counts a key's request on this route as; one object per key and route. */
+  private subject(ctx: RequestContext, key: KeyEntry): AdmissionSubject {
+    let byRoute = this.subjects.get(key);
+    if (!byRoute) {
+      byRoute = new Map();
+      this.subjects.set(key, byRoute);
+    }
+    let subject = byRoute.get(ctx.route);
+    if (!subject) {
+      subject = {
+        keyId: key.id,
+        usagePlanId: ctx.plan?.id ?? "",
+        tenantId: key.tenantId,
         restApiId: ctx.stage.restApiId,
         stage: ctx.stage.stageName,
         resourcePath: ctx.route.resourcePath,
         httpMethod: ctx.route.httpMethod,
-        status,
-        latencyMs: ctx.log.latencyMs,
-        bytesIn: ctx.log.bytesIn,
-        bytesOut: ctx.log.bytesOut,
-      });
+      };
+      byRoute.set(ctx.route, subject);
     }
+    return subject;
   }
 }
 

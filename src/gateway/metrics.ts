@@ -1,5 +1,5 @@
-import { Counter, Histogram, type Registry } from "prom-client";
-import { BoundedLabel } from "../core/metrics.js";
+import { Counter, type Registry } from "prom-client";
+import { BoundedLabel, SeriesCounter, SeriesHistogram } from "../core/metrics.js";
 import type { AccessLogEntry } from "./access-log.js";
 
 /** Latency buckets, seconds: from 0.5 ms (a cache hit) to 30 s (past the 29 s integration timeout). */
@@ -22,61 +22,59 @@ const STAGE_LABELS = ["api", "stage", "release"] as const;
  * `method` by the deployed APIs, `status_class` to 1xx..5xx, `tenant` and `plan` to the first
  * `maxTenants` / `maxPlans` values seen (then `_other`), `release` to base|canary.
  *
- * A request costs one Map lookup per metric: label children are cached by their label string, so
- * prom-client never hashes label objects on the request path.
+ * A request costs one Map lookup per metric and no allocation beyond two key strings: series
+ * are plain numbers (SeriesCounter, SeriesHistogram) that prom-client's registry formats when
+ * scraped.
  */
 export class GatewayMetrics {
-  private readonly requests: Counter<(typeof REQUEST_LABELS)[number]>;
-  private readonly duration: Histogram<(typeof STAGE_LABELS)[number]>;
-  private readonly upstreamDuration: Histogram<(typeof STAGE_LABELS)[number]>;
-  private readonly rejected: Counter<"api" | "stage" | "reason">;
-  private readonly cache: Counter<"api" | "stage" | "result">;
+  private readonly requests: SeriesCounter;
+  private readonly duration: SeriesHistogram;
+  private readonly upstreamDuration: SeriesHistogram;
+  private readonly rejected: SeriesCounter;
+  private readonly cache: SeriesCounter;
   private readonly engineErrors: Counter;
   private readonly tenants: BoundedLabel;
   private readonly plans: BoundedLabel;
-  private readonly counters = new Map<string, { inc(): void }>();
-  private readonly histograms = new Map<string, { observe(v: number): void }>();
 
   constructor(registry: Registry, options: { maxTenants?: number; maxPlans?: number } = {}) {
-    const registers = [registry];
     this.tenants = new BoundedLabel(options.maxTenants ?? 100);
     this.plans = new BoundedLabel(options.maxPlans ?? 100);
-    this.requests = new Counter({
-      name: "tollgate_gateway_requests_total",
-      help: "Requests answered by the gateway, by API, stage, resource, method, status class, tenant, plan and release",
-      labelNames: REQUEST_LABELS,
-      registers,
-    });
-    this.duration = new Histogram({
-      name: "tollgate_gateway_request_duration_seconds",
-      help: "Time from the request's arrival to the end of its answer",
-      labelNames: STAGE_LABELS,
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.upstreamDuration = new Histogram({
-      name: "tollgate_gateway_upstream_duration_seconds",
-      help: "Time from sending a request to the upstream to its response head",
-      labelNames: STAGE_LABELS,
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.rejected = new Counter({
-      name: "tollgate_gateway_rejected_total",
-      help: "Requests the gateway answered itself with an error, by reason (throttled, quota, forbidden, unauthorized, not_found, invalid, bad_gateway, timeout, unavailable, other)",
-      labelNames: ["api", "stage", "reason"],
-      registers,
-    });
-    this.cache = new Counter({
-      name: "tollgate_gateway_cache_requests_total",
-      help: "Response cache lookups, by result (hit, miss)",
-      labelNames: ["api", "stage", "result"],
-      registers,
-    });
+    this.requests = new SeriesCounter(
+      "tollgate_gateway_requests_total",
+      "Requests answered by the gateway, by API, stage, resource, method, status class, tenant, plan and release",
+      REQUEST_LABELS,
+      registry,
+    );
+    this.duration = new SeriesHistogram(
+      "tollgate_gateway_request_duration_seconds",
+      "Time from the request's arrival to the end of its answer",
+      STAGE_LABELS,
+      LATENCY_BUCKETS,
+      registry,
+    );
+    this.upstreamDuration = new SeriesHistogram(
+      "tollgate_gateway_upstream_duration_seconds",
+      "Time from sending a request to the upstream to its response head",
+      STAGE_LABELS,
+      LATENCY_BUCKETS,
+      registry,
+    );
+    this.rejected = new SeriesCounter(
+      "tollgate_gateway_rejected_total",
+      "Requests the gateway answered itself with an error, by reason (throttled, quota, forbidden, unauthorized, not_found, invalid, bad_gateway, timeout, unavailable, too_large, other)",
+      ["api", "stage", "reason"],
+      registry,
+    );
+    this.cache = new SeriesCounter(
+      "tollgate_gateway_cache_requests_total",
+      "Response cache lookups, by result (hit, miss)",
+      ["api", "stage", "result"],
+      registry,
+    );
     this.engineErrors = new Counter({
       name: "tollgate_counter_engine_errors_total",
       help: "Counter engine calls that failed (Redis unreachable or timed out)",
-      registers,
+      registers: [registry],
     });
   }
 
@@ -85,51 +83,37 @@ export class GatewayMetrics {
     const api = entry.apiId ?? "";
     const stage = entry.stage ?? "";
     const release = entry.canary ? "canary" : "base";
-    const cls = `${Math.floor(entry.status / 100)}xx`;
+    const status = entry.status;
+    const cls =
+      status < 200 ? "1xx" : status < 300 ? "2xx" : status < 400 ? "3xx" : status < 500 ? "4xx" : "5xx";
     const tenant = this.tenants.value(entry.tenantId);
     const plan = this.plans.value(entry.usagePlanId);
     const resource = entry.resourcePath ?? "";
     const method = entry.method;
-    this.counter(
-      this.requests,
-      `r|${api}|${stage}|${resource}|${method}|${cls}|${tenant}|${plan}|${release}`,
-      [api, stage, resource, method, cls, tenant, plan, release],
-    ).inc();
-    const stageKey = `${api}|${stage}|${release}`;
-    this.histogram(this.duration, `d|${stageKey}`, [api, stage, release]).observe(entry.latencyMs / 1000);
+    const stageKey = `${api}\u0000${stage}\u0000${release}`;
+    const requestKey = `${stageKey}\u0000${resource}\u0000${method}\u0000${cls}\u0000${tenant}\u0000${plan}`;
+    if (!this.requests.inc(requestKey))
+      this.requests.add(requestKey, [api, stage, resource, method, cls, tenant, plan, release]);
+    const seconds = entry.latencyMs / 1000;
+    if (!this.duration.observe(stageKey, seconds))
+      this.duration.add(stageKey, [api, stage, release], seconds);
     if (entry.upstreamLatencyMs !== undefined) {
-      this.histogram(this.upstreamDuration, `u|${stageKey}`, [api, stage, release]).observe(
-        entry.upstreamLatencyMs / 1000,
-      );
+      const upstream = entry.upstreamLatencyMs / 1000;
+      if (!this.upstreamDuration.observe(stageKey, upstream))
+        this.upstreamDuration.add(stageKey, [api, stage, release], upstream);
     }
     if (entry.errorType) {
       const reason = rejectionReason(entry.status, entry.errorType);
-      this.counter(this.rejected, `x|${api}|${stage}|${reason}`, [api, stage, reason]).inc();
+      this.rejected.add(`${api}\u0000${stage}\u0000${reason}`, [api, stage, reason]);
     }
-    if (entry.cache)
-      this.counter(this.cache, `c|${api}|${stage}|${entry.cache}`, [api, stage, entry.cache]).inc();
+    if (entry.cache) {
+      const key = `${api}\u0000${stage}\u0000${entry.cache}`;
+      if (!this.cache.inc(key)) this.cache.add(key, [api, stage, entry.cache]);
+    }
   }
 
   engineError(): void {
     this.engineErrors.inc();
-  }
-
-  private counter(metric: Counter<string>, key: string, values: string[]): { inc(): void } {
-    let child = this.counters.get(key);
-    if (!child) {
-      child = metric.labels(...values);
-      this.counters.set(key, child);
-    }
-    return child;
-  }
-
-  private histogram(metric: Histogram<string>, key: string, values: string[]): { observe(v: number): void } {
-    let child = this.histograms.get(key);
-    if (!child) {
-      child = metric.labels(...values);
-      this.histograms.set(key, child);
-    }
-    return child;
   }
 }
 

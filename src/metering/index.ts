@@ -6,7 +6,14 @@
  */
 export { effectiveUsage, type PeriodUsage } from "./effective-usage.js";
 export { type MeteringJobOptions, MeteringJobs } from "./jobs.js";
-export { type Admission, type Outcome, UsageLedger, usageSince, utcDay } from "./ledger.js";
+export {
+  type Admission,
+  type AdmissionSubject,
+  type Outcome,
+  UsageLedger,
+  usageSince,
+  utcDay,
+} from "./ledger.js";
 export { type GetUsageInput, MeteringService, type Usage } from "./metering-service.js";
 export { quotaCounterId } from "./plan-rows.js";
 export type { KeyReconciliation, Reconciliation } from "./reconcile.js";

@@ -15,6 +15,17 @@ export interface Admission {
   httpMethod: string;
 }
 
+/** An admission without its day: what the gateway keeps per key and route. */
+export type AdmissionSubject = Omit<Admission, "day">;
+/** What an outcome is about, without its day and figures. */
+export type OutcomeSubject = Pick<Admission, "keyId" | "restApiId" | "stage" | "resourcePath" | "httpMethod">;
+
+interface SubjectKeys {
+  line: string;
+  count: string;
+  stats: string;
+}
+
 /** What is known of a request after its answer. */
 export interface Outcome {
   day: string;
@@ -61,6 +72,7 @@ export class UsageLedger {
   private uncommitted: string[] = [];
   private committing?: Promise<void>;
   private stats = new Map<string, Outcome & { requests: number }>();
+  private readonly subjectKeys = new WeakMap<object, SubjectKeys>();
   private readonly journal?: AdmissionJournal;
   private readonly timer: NodeJS.Timeout;
   private statsDueAt = 0;
@@ -83,22 +95,72 @@ export class UsageLedger {
 
   /** Counts one request sent on; throws if the journal cannot be written (then it must not be sent). */
   record(a: Admission): void {
-    this.journal?.append(
-      `${a.day}\t${a.keyId}\t${a.usagePlanId}\t${a.tenantId}\t${a.restApiId}\t${a.stage}\t${a.resourcePath}\t${a.httpMethod}`,
-    );
-    addCount(this.pending, a, 1);
+    this.admit(a.day, a);
+  }
+
+  /**
+   * `record` for the request path: `subject` is what the request is (key, plan, route), an
+   * object the caller keeps and passes again, so its journal and count keys are built once.
+   */
+  admit(day: string, subject: AdmissionSubject): void {
+    const keys = this.keysOf(subject);
+    this.journal?.append(`${day}\t${keys.line}`);
+    const id = `${day}\u0000${keys.count}`;
+    const row = this.pending.get(id);
+    if (row) row.requests++;
+    else this.pending.set(id, countRow(day, subject, 1));
   }
 
   /** Records an answer's status, latency and bytes; flushed in the background. */
   outcome(o: Outcome): void {
-    const id = `${o.day}\u0000${o.keyId}\u0000${o.restApiId}\u0000${o.stage}\u0000${o.resourcePath}\u0000${o.httpMethod}\u0000${o.status}`;
+    this.answered(o.day, o, o.status, o.latencyMs, o.bytesIn, o.bytesOut);
+  }
+
+  /** `outcome` for the request path, with a kept `subject` as in `admit`. */
+  answered(
+    day: string,
+    subject: OutcomeSubject,
+    status: number,
+    latencyMs: number,
+    bytesIn: number,
+    bytesOut: number,
+  ): void {
+    const id = `${day}\u0000${this.keysOf(subject).stats}\u0000${status}`;
     const seen = this.stats.get(id);
     if (seen) {
       seen.requests++;
-      seen.latencyMs += o.latencyMs;
-      seen.bytesIn += o.bytesIn;
-      seen.bytesOut += o.bytesOut;
-    } else this.stats.set(id, { ...o, requests: 1 });
+      seen.latencyMs += latencyMs;
+      seen.bytesIn += bytesIn;
+      seen.bytesOut += bytesOut;
+    } else {
+      this.stats.set(id, {
+        day,
+        keyId: subject.keyId,
+        restApiId: subject.restApiId,
+        stage: subject.stage,
+        resourcePath: subject.resourcePath,
+        httpMethod: subject.httpMethod,
+        status,
+        latencyMs,
+        bytesIn,
+        bytesOut,
+        requests: 1,
+      });
+    }
+  }
+
+  /** The journal line and map keys of a subject without its day, made once per subject object. */
+  private keysOf(s: OutcomeSubject & Partial<AdmissionSubject>): SubjectKeys {
+    let keys = this.subjectKeys.get(s);
+    if (!keys) {
+      keys = {
+        line: `${s.keyId}\t${s.usagePlanId}\t${s.tenantId}\t${s.restApiId}\t${s.stage}\t${s.resourcePath}\t${s.httpMethod}`,
+        count: `${s.keyId}\u0000${s.usagePlanId}\u0000${s.restApiId}\u0000${s.stage}\u0000${s.resourcePath}\u0000${s.httpMethod}`,
+        stats: `${s.keyId}\u0000${s.restApiId}\u0000${s.stage}\u0000${s.resourcePath}\u0000${s.httpMethod}`,
+      };
+      this.subjectKeys.set(s, keys);
+    }
+    return keys;
   }
 
   /** Commits pending counts with the journal segments they came from; one commit at a time. */
@@ -180,19 +242,21 @@ function addCount(into: Map<string, CountRow>, a: Admission, requests: number): 
   const id = `${a.day}\u0000${a.keyId}\u0000${a.usagePlanId}\u0000${a.restApiId}\u0000${a.stage}\u0000${a.resourcePath}\u0000${a.httpMethod}`;
   const row = into.get(id);
   if (row) row.requests += requests;
-  else {
-    into.set(id, {
-      day: a.day,
-      key_id: a.keyId,
-      usage_plan_id: a.usagePlanId,
-      tenant_id: a.tenantId,
-      rest_api_id: a.restApiId,
-      stage: a.stage,
-      resource_path: a.resourcePath,
-      http_method: a.httpMethod,
-      requests,
-    });
-  }
+  else into.set(id, countRow(a.day, a, requests));
+}
+
+function countRow(day: string, a: AdmissionSubject, requests: number): CountRow {
+  return {
+    day,
+    key_id: a.keyId,
+    usage_plan_id: a.usagePlanId,
+    tenant_id: a.tenantId,
+    rest_api_id: a.restApiId,
+    stage: a.stage,
+    resource_path: a.resourcePath,
+    http_method: a.httpMethod,
+    requests,
+  };
 }
 
 function rowAdmission(row: CountRow): Admission {

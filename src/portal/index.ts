@@ -58,7 +58,7 @@ export async function startPortal(
   return {
     app,
     port,
-    url: `http://${options.host}:${port}`,
+    url: `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`,
     async close() {
       await app.close();
       if (options.mailer instanceof SmtpMailer) options.mailer.close();

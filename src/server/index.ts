@@ -170,7 +170,9 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   });
   await admin.listen({ host: settings.host, port: settings.adminPort });
   const { port } = admin.server.address() as AddressInfo;
-  const adminUrl = `http://${settings.host}:${port}`;
+  // An IPv6 listen address goes in brackets in a URL (`--host ::1`).
+  const urlHost = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
+  const adminUrl = `http://${urlHost}:${port}`;
   const quickstart = settings.quickstart
     ? await seedQuickstart(adminUrl, secrets.admin.adminToken).catch(async (error) => {
         await admin.close();
@@ -218,7 +220,7 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
     },
   );
   gatewayStarted = true;
-  const gatewayUrl = `http://${settings.host}:${gateway.port}`;
+  const gatewayUrl = `http://${urlHost}:${gateway.port}`;
   if (!explicitUrls.gateway) portalConfig.gatewayUrl = localUrl(gatewayUrl);
   const portal = await startPortal(portalDomain, {
     host: settings.host,
