@@ -15,6 +15,7 @@ import {
 } from "../core/patch.js";
 import { fromJson, isUniqueViolation, type Store, type Tx, toJson } from "../store/index.js";
 import type { Authorizer, AuthorizerType, JwtConfiguration, Method } from "./model.js";
+import { syncByName } from "./sync-by-name.js";
 
 /** What CreateAuthorizer and `x-amazon-apigateway-authorizer` give; checked by `checkAuthorizer`. */
 export interface AuthorizerInput {
@@ -325,29 +326,20 @@ export async function syncAuthorizers(
   overwrite: boolean,
   now: number,
 ): Promise<Map<string, string>> {
-  const existing = await loadAuthorizers(trx, apiId);
-  const ids = new Map(existing.map((a) => [a.name, a.id]));
-  for (const [name, authorizer] of declared) {
-    const id = ids.get(name);
-    if (id) {
-      const { name: _, ...attributes } = authorizer;
-      await trx
+  return syncByName(await loadAuthorizers(trx, apiId), declared, overwrite, {
+    update: (id, { name: _, ...attributes }) =>
+      trx
         .updateTable("authorizers")
         .set({ attributes: toJson(attributes) })
         .where("id", "=", id)
-        .execute();
-    } else {
+        .execute(),
+    insert: async (_name, authorizer) => {
       const row = toRow(apiId, newId(), authorizer, now);
       await trx.insertInto("authorizers").values(row).execute();
-      ids.set(name, row.id);
-    }
-  }
-  if (overwrite) {
-    const stale = existing.filter((a) => !declared.has(a.name)).map((a) => a.id);
-    if (stale.length) await trx.deleteFrom("authorizers").where("id", "in", stale).execute();
-    for (const a of existing) if (!declared.has(a.name)) ids.delete(a.name);
-  }
-  return ids;
+      return row.id;
+    },
+    remove: (ids) => trx.deleteFrom("authorizers").where("id", "in", ids).execute(),
+  });
 }
 
 /** CreateAuthorizer, GetAuthorizer(s), UpdateAuthorizer, DeleteAuthorizer. */

@@ -9,6 +9,7 @@ import { type PatchOperation, patchSegments, patchValue, unsupportedPatch } from
 import { fromJson, isUniqueViolation, type Store, type Tx } from "../store/index.js";
 import type { Method, Model } from "./model.js";
 import { bundleSchema, compileSchema, parseModelSchema } from "./model-schemas.js";
+import { syncByName } from "./sync-by-name.js";
 
 export interface ModelInput {
   name: string;
@@ -82,28 +83,29 @@ export async function syncModels(
   declared: ModelInput[],
   overwrite: boolean,
   now: number,
-) {
-  const existing = await loadModels(trx, apiId);
-  const byName = new Map(existing.map((m) => [m.name, m]));
-  for (const model of declared) {
-    const current = byName.get(model.name);
-    const fields = {
-      content_type: model.contentType,
-      description: model.description ?? null,
-      schema: model.schema ?? null,
-    };
-    if (current) await trx.updateTable("models").set(fields).where("id", "=", current.id).execute();
-    else
-      await trx
-        .insertInto("models")
-        .values({ id: newId(), rest_api_id: apiId, name: model.name, created_at: now, ...fields })
-        .execute();
-  }
-  if (overwrite) {
-    const names = new Set(declared.map((m) => m.name));
-    const stale = existing.filter((m) => !names.has(m.name)).map((m) => m.id);
-    if (stale.length) await trx.deleteFrom("models").where("id", "in", stale).execute();
-  }
+): Promise<void> {
+  const fields = (model: ModelInput) => ({
+    content_type: model.contentType,
+    description: model.description ?? null,
+    schema: model.schema ?? null,
+  });
+  await syncByName(
+    await loadModels(trx, apiId),
+    declared.map((m) => [m.name, m] as const),
+    overwrite,
+    {
+      update: (id, model) => trx.updateTable("models").set(fields(model)).where("id", "=", id).execute(),
+      insert: async (name, model) => {
+        const id = newId();
+        await trx
+          .insertInto("models")
+          .values({ id, rest_api_id: apiId, name, created_at: now, ...fields(model) })
+          .execute();
+        return id;
+      },
+      remove: (ids) => trx.deleteFrom("models").where("id", "in", ids).execute(),
+    },
+  );
 }
 
 /** CreateModel, GetModel(s), UpdateModel, DeleteModel. Models are addressed by name, as AWS. */

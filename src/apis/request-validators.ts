@@ -15,6 +15,7 @@ import {
 } from "../core/patch.js";
 import { fromJson, isUniqueViolation, type Store, type Tx } from "../store/index.js";
 import type { Method, RequestValidator } from "./model.js";
+import { syncByName } from "./sync-by-name.js";
 
 export interface RequestValidatorInput {
   name: string;
@@ -58,36 +59,24 @@ export async function syncRequestValidators(
   overwrite: boolean,
   now: number,
 ): Promise<Map<string, string>> {
-  const existing = await loadRequestValidators(trx, apiId);
-  const ids = new Map(existing.map((v) => [v.name, v.id]));
-  for (const v of declared) {
-    const fields = {
-      validate_body: v.validateRequestBody ? 1 : 0,
-      validate_parameters: v.validateRequestParameters ? 1 : 0,
-    };
-    const id = ids.get(v.name);
-    if (id) await trx.updateTable("request_validators").set(fields).where("id", "=", id).execute();
-    else {
-      const row = { id: newId(), rest_api_id: apiId, name: v.name, created_at: now, ...fields };
-      await trx.insertInto("request_validators").values(row).execute();
-      ids.set(v.name, row.id);
-    }
-  }
-  if (overwrite) {
-    const names = new Set(declared.map((v) => v.name));
-    const stale = existing.filter((v) => !names.has(v.name));
-    if (stale.length)
-      await trx
-        .deleteFrom("request_validators")
-        .where(
-          "id",
-          "in",
-          stale.map((v) => v.id),
-        )
-        .execute();
-    for (const v of stale) ids.delete(v.name);
-  }
-  return ids;
+  const fields = (v: RequestValidatorInput) => ({
+    validate_body: v.validateRequestBody ? 1 : 0,
+    validate_parameters: v.validateRequestParameters ? 1 : 0,
+  });
+  return syncByName(
+    await loadRequestValidators(trx, apiId),
+    declared.map((v) => [v.name, v] as const),
+    overwrite,
+    {
+      update: (id, v) => trx.updateTable("request_validators").set(fields(v)).where("id", "=", id).execute(),
+      insert: async (name, v) => {
+        const row = { id: newId(), rest_api_id: apiId, name, created_at: now, ...fields(v) };
+        await trx.insertInto("request_validators").values(row).execute();
+        return row.id;
+      },
+      remove: (ids) => trx.deleteFrom("request_validators").where("id", "in", ids).execute(),
+    },
+  );
 }
 
 /** CreateRequestValidator, GetRequestValidator(s), UpdateRequestValidator, DeleteRequestValidator. */

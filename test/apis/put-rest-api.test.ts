@@ -3,6 +3,9 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import {
   CreateResourceCommand,
+  GetAuthorizersCommand,
+  GetModelsCommand,
+  GetRequestValidatorsCommand,
   GetResourcesCommand,
   GetRestApiCommand,
   ImportRestApiCommand,
@@ -114,6 +117,93 @@ for (const dialect of DIALECTS) {
       const read = await t.apigateway.send(new GetRestApiCommand({ restApiId: api.id }));
       assert.equal(read.name, "Petstore");
       assert.equal(read.version, "2024-06-01");
+    });
+
+    test("authorizers, request validators and models follow the document by name: merge keeps the others, overwrite drops them", async () => {
+      /** A document declaring one authorizer, validator and model of each name in `names`. */
+      const document = (names: string[]) =>
+        new TextEncoder().encode(
+          JSON.stringify({
+            openapi: "3.0.3",
+            info: { title: "named", version: "1" },
+            "x-amazon-apigateway-request-validators": Object.fromEntries(
+              names.map((n) => [`v${n}`, { validateRequestBody: true, validateRequestParameters: false }]),
+            ),
+            components: {
+              securitySchemes: Object.fromEntries(
+                names.map((n) => [
+                  `a${n}`,
+                  {
+                    type: "apiKey",
+                    name: "X-Token",
+                    in: "header",
+                    "x-amazon-apigateway-authtype": "custom",
+                    "x-amazon-apigateway-authorizer": {
+                      type: "token",
+                      authorizerUri: `https://auth.example/${n}`,
+                    },
+                  },
+                ]),
+              ),
+              schemas: Object.fromEntries(names.map((n) => [`M${n}`, { type: "object" }])),
+            },
+            // Authorizers are imported from the schemes that methods use.
+            paths: Object.fromEntries(
+              names.map((n) => [
+                `/x${n}`,
+                {
+                  get: {
+                    security: [{ [`a${n}`]: [] }],
+                    responses: { "200": { description: "ok" } },
+                    "x-amazon-apigateway-integration": {
+                      type: "mock",
+                      requestTemplates: { "application/json": '{"statusCode": 200}' },
+                    },
+                  },
+                },
+              ]),
+            ),
+          }),
+        );
+      const named = async (restApiId: string) => {
+        const [authorizers, validators, models] = await Promise.all([
+          t.apigateway.send(new GetAuthorizersCommand({ restApiId })),
+          t.apigateway.send(new GetRequestValidatorsCommand({ restApiId })),
+          t.apigateway.send(new GetModelsCommand({ restApiId })),
+        ]);
+        const ids = (items: Array<{ name?: string; id?: string }> | undefined) =>
+          Object.fromEntries((items ?? []).map((i) => [i.name!, i.id!]));
+        return {
+          authorizers: ids(authorizers.items),
+          validators: ids(validators.items),
+          models: ids(models.items),
+        };
+      };
+      const api = await t.apigateway.send(new ImportRestApiCommand({ body: document(["1", "2"]) }));
+      const before = await named(api.id!);
+      assert.deepEqual(Object.keys(before.authorizers).sort(), ["a1", "a2"]);
+      assert.deepEqual(Object.keys(before.validators).sort(), ["v1", "v2"]);
+      assert.deepEqual(Object.keys(before.models).sort(), ["M1", "M2"]);
+
+      await t.apigateway.send(
+        new PutRestApiCommand({ restApiId: api.id, mode: "merge", body: document(["2", "3"]) }),
+      );
+      const merged = await named(api.id!);
+      assert.deepEqual(Object.keys(merged.authorizers).sort(), ["a1", "a2", "a3"]);
+      assert.deepEqual(Object.keys(merged.validators).sort(), ["v1", "v2", "v3"]);
+      assert.deepEqual(Object.keys(merged.models).sort(), ["M1", "M2", "M3"]);
+      // A name the document declares again keeps its id.
+      assert.equal(merged.authorizers.a2, before.authorizers.a2);
+      assert.equal(merged.validators.v2, before.validators.v2);
+      assert.equal(merged.models.M2, before.models.M2);
+
+      await t.apigateway.send(
+        new PutRestApiCommand({ restApiId: api.id, mode: "overwrite", body: document(["3"]) }),
+      );
+      const overwritten = await named(api.id!);
+      assert.deepEqual(overwritten.authorizers, { a3: merged.authorizers.a3 });
+      assert.deepEqual(overwritten.validators, { v3: merged.validators.v3 });
+      assert.deepEqual(overwritten.models, { M3: merged.models.M3 });
     });
 
     test("without a mode PutRestApi merges, as AWS", async () => {
