@@ -281,13 +281,7 @@ class SecurityReader {
         ? "COGNITO_USER_POOLS"
         : "CUSTOM";
     }
-    if (String(scheme["x-amazon-apigateway-authtype"]).toLowerCase() === "awssigv4") {
-      this.warnOnce(
-        name,
-        `Security scheme '${name}' asks for AWS_IAM authorization, which Tollgate does not check`,
-      );
-      return "AWS_IAM";
-    }
+    if (String(scheme["x-amazon-apigateway-authtype"]).toLowerCase() === "awssigv4") return "AWS_IAM";
     return undefined;
   }
 

@@ -104,17 +104,21 @@ export class AccountService {
     const secretAccessKey = newToken(30);
     const token = `tgt_${newToken(32)}`;
     const now = this.clock.now();
-    await this.store.db
-      .insertInto("tenant_credentials")
-      .values({
-        access_key_id: accessKeyId,
-        tenant_id: tenantId,
-        secret_sealed: this.box.seal(secretAccessKey),
-        token_hash: this.box.hash(token),
-        description: input.description ?? null,
-        created_at: now,
-      })
-      .execute();
+    // The gateway's AWS_IAM methods check signatures with these: a configuration change.
+    await this.store.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("tenant_credentials")
+        .values({
+          access_key_id: accessKeyId,
+          tenant_id: tenantId,
+          secret_sealed: this.box.seal(secretAccessKey),
+          token_hash: this.box.hash(token),
+          description: input.description ?? null,
+          created_at: now,
+        })
+        .execute();
+      await this.store.bumpRevision(trx);
+    });
     return {
       tenantId,
       accountId,
@@ -144,16 +148,19 @@ export class AccountService {
 
   /** Revokes one key pair and its token at once. */
   async revoke(tenantId: string, accessKeyId: string): Promise<void> {
-    const result = await this.store.db
-      .deleteFrom("tenant_credentials")
-      .where("tenant_id", "=", tenantId)
-      .where("access_key_id", "=", accessKeyId)
-      .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) {
-      throw new NotFoundError(
-        `Invalid credentials identifier specified: ${accessKeyId} (tenant ${tenantId})`,
-      );
-    }
+    await this.store.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .deleteFrom("tenant_credentials")
+        .where("tenant_id", "=", tenantId)
+        .where("access_key_id", "=", accessKeyId)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) {
+        throw new NotFoundError(
+          `Invalid credentials identifier specified: ${accessKeyId} (tenant ${tenantId})`,
+        );
+      }
+      await this.store.bumpRevision(trx);
+    });
   }
 
   /** The secret of an access key id, for SigV4; undefined when unknown or its tenant is disabled. */

@@ -106,10 +106,20 @@ export interface GatewayConfig {
   tenantAccess: Map<string, TenantAccessEntry>;
   /** The tenants' keys, built on first need (a JWT authorizer's tenant claim). */
   keysByTenant?: Map<string, KeyEntry[]>;
+  /** Tenants' SigV4 key pairs by access key id, for AWS_IAM methods. */
+  credentials: Map<string, SigningCredential>;
   /** Firewall rules, compiled; absent when there are none. */
   firewall?: Firewall;
   /** The response caches the stages use (canaries' too), by id, with their byte bounds. */
   caches: Map<string, number>;
+}
+
+/** A tenant's access key as AWS_IAM methods check it; the secret is unsealed on first use. */
+export interface SigningCredential {
+  tenantId: string;
+  accountId: string;
+  secretSealed: string;
+  secretAccessKey?: string;
 }
 
 export interface LoadOptions {
@@ -129,21 +139,40 @@ export async function loadGatewayConfig(store: Store, options: LoadOptions = {})
   const revision = await store.revision();
   const db = store.db;
   const authorizers = options.authorizers ?? new AuthorizerRegistry({ clock: { now: () => Date.now() } });
-  const [stageRows, planRows, keyRows, planKeyRows, tenantRows, domainRows, mappingRows, firewall] =
-    await Promise.all([
-      db
-        .selectFrom("stages")
-        .innerJoin("deployments", "deployments.id", "stages.deployment_id")
-        .select(["stages.rest_api_id", "stages.stage_name", "stages.attributes", "deployments.snapshot"])
-        .execute(),
-      db.selectFrom("usage_plans").select(["id", "throttle", "quota", "api_stages"]).execute(),
-      db.selectFrom("api_keys").select(["id", "enabled", "customer_id", "value_hash"]).execute(),
-      db.selectFrom("usage_plan_keys").select(["usage_plan_id", "key_id"]).execute(),
-      db.selectFrom("tenants").select(["id", "enabled", "gateway_access"]).execute(),
-      db.selectFrom("domain_names").select(["domain_name"]).execute(),
-      db.selectFrom("base_path_mappings").selectAll().execute(),
-      loadFirewall(db),
-    ]);
+  const [
+    stageRows,
+    planRows,
+    keyRows,
+    planKeyRows,
+    tenantRows,
+    domainRows,
+    mappingRows,
+    firewall,
+    credentialRows,
+  ] = await Promise.all([
+    db
+      .selectFrom("stages")
+      .innerJoin("deployments", "deployments.id", "stages.deployment_id")
+      .select(["stages.rest_api_id", "stages.stage_name", "stages.attributes", "deployments.snapshot"])
+      .execute(),
+    db.selectFrom("usage_plans").select(["id", "throttle", "quota", "api_stages"]).execute(),
+    db.selectFrom("api_keys").select(["id", "enabled", "customer_id", "value_hash"]).execute(),
+    db.selectFrom("usage_plan_keys").select(["usage_plan_id", "key_id"]).execute(),
+    db.selectFrom("tenants").select(["id", "enabled", "gateway_access"]).execute(),
+    db.selectFrom("domain_names").select(["domain_name"]).execute(),
+    db.selectFrom("base_path_mappings").selectAll().execute(),
+    loadFirewall(db),
+    db
+      .selectFrom("tenant_credentials")
+      .leftJoin("event_accounts", "event_accounts.tenant_id", "tenant_credentials.tenant_id")
+      .select([
+        "tenant_credentials.access_key_id",
+        "tenant_credentials.tenant_id",
+        "tenant_credentials.secret_sealed",
+        "event_accounts.account_id",
+      ])
+      .execute(),
+  ]);
 
   // Canary deployments are read only for stages that have one.
   const canaryIds = new Set<string>();
@@ -306,6 +335,12 @@ export async function loadGatewayConfig(store: Store, options: LoadOptions = {})
     keys,
     disabledTenants: new Set(tenantRows.filter((t) => t.enabled !== 1).map((t) => t.id)),
     tenantAccess,
+    credentials: new Map(
+      credentialRows.map((r) => [
+        r.access_key_id,
+        { tenantId: r.tenant_id, accountId: r.account_id ?? "", secretSealed: r.secret_sealed },
+      ]),
+    ),
     ...(firewall?.hasRules ? { firewall } : {}),
     caches,
   };

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/secrets.js";
+import { SignatureError, verifySigV4 } from "../core/sigv4.js";
 import type {
   BucketSpec,
   CounterEngine,
@@ -27,6 +28,7 @@ import {
   type AuthorizeRequest,
   AuthorizerRegistry,
   type Identity,
+  identityHeaderLines,
   isRefusal,
 } from "./authorizers.js";
 import { clientIp, type IpMatcher, normalizeIp } from "./client-ip.js";
@@ -36,6 +38,7 @@ import {
   loadGatewayConfig,
   type PlanEntry,
   planFor,
+  type SigningCredential,
   type StageEntry,
   type Throttle,
   tenantKeyFor,
@@ -388,6 +391,7 @@ export class Gateway {
       const refused = this.resourcePolicy(ctx);
       if (refused) return ctx.fail(refused);
     }
+    if (policies?.iam) return this.verifySignature(req, res, ctx);
     const authorizer = policies?.authorizer;
     if (!authorizer) return this.identify(req, res, ctx);
     let outcome: AuthOutcome | Promise<AuthOutcome>;
@@ -402,6 +406,44 @@ export class Gateway {
         (error) => ctx.fail(authorizerFailure(error)),
       );
     } else this.authorized(req, res, ctx, outcome);
+  }
+
+  /**
+   * AWS_IAM: the body is read (bounded, the signature covers it) and the request's SigV4
+   * signature checked with the key pair of the tenant it names; the caller is that tenant.
+   */
+  private verifySignature(req: IncomingMessage, res: ServerResponse, ctx: RequestContext) {
+    readBody(req, this.maxBodyBytes).then(async (body) => {
+      if (!Buffer.isBuffer(body)) return ctx.fail(body);
+      ctx.body = body;
+      let signer: SigningCredential & { identity: Identity };
+      try {
+        const signed = { method: ctx.method, url: req.url ?? "/", headers: req.headers, body };
+        // Signature freshness is about wall time, whatever clock the gateway meters with.
+        signer = await verifySigV4(signed, (id) => this.signingCredential(id), Date.now(), "execute-api");
+      } catch (error) {
+        if (!(error instanceof SignatureError)) return ctx.fail(authorizerFailure(error));
+        return ctx.fail({ status: 403, type: error.code, message: error.message });
+      }
+      this.authorized(req, res, ctx, signer.identity);
+    });
+  }
+
+  /** A tenant's key pair by access key id, its secret unsealed and its identity made once. */
+  private signingCredential(
+    accessKeyId: string,
+  ): (SigningCredential & { secretAccessKey: string; identity: Identity }) | undefined {
+    const credential = this.config.credentials.get(accessKeyId) as
+      | (SigningCredential & { identity?: Identity })
+      | undefined;
+    if (!credential) return undefined;
+    credential.secretAccessKey ??= this.options.secrets.open(credential.secretSealed);
+    credential.identity ??= {
+      principalId: accessKeyId,
+      tenantId: credential.tenantId,
+      headerLines: identityHeaderLines(accessKeyId),
+    };
+    return credential as SigningCredential & { secretAccessKey: string; identity: Identity };
   }
 
   private authorized(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, outcome: AuthOutcome) {
@@ -468,7 +510,8 @@ export class Gateway {
       const schema = validation.bodies && bodySchema(validation, req.rawHeaders);
       if (schema) {
         // The body is read (bounded) and checked before any limit is taken or anything is sent.
-        readBody(req, this.maxBodyBytes).then((body) => {
+        // (An AWS_IAM method has read it already.)
+        (ctx.body ? Promise.resolve(ctx.body) : readBody(req, this.maxBodyBytes)).then((body) => {
           if (!Buffer.isBuffer(body)) return fail(body);
           const refused = checkBody(schema, body);
           if (refused) return fail(refused);

@@ -14,6 +14,8 @@ import type { Route } from "./router.js";
 
 export interface RoutePolicies {
   authorizer?: RuntimeAuthorizer;
+  /** AWS_IAM: the request must carry a tenant's SigV4 signature. */
+  iam?: boolean;
   /** The method's authorizationScopes: a JWT must grant one of them. */
   scopes?: ReadonlySet<string>;
   validation?: MethodValidation;
@@ -66,7 +68,8 @@ function routePolicies(
 ): RoutePolicies | undefined {
   const out: RoutePolicies = {};
   const allowed = AUTHORIZER_TYPES_FOR[method.authorizationType];
-  if (allowed) {
+  if (method.authorizationType === "AWS_IAM") out.iam = true;
+  else if (allowed) {
     const definition = method.authorizerId ? authorizers.get(method.authorizerId) : undefined;
     if (!definition || !allowed.includes(definition.type)) {
       return {
@@ -83,7 +86,7 @@ function routePolicies(
   } catch (error) {
     return { broken: misconfigured(`a request model does not compile (${(error as Error).message})`) };
   }
-  return out.authorizer || out.validation ? out : undefined;
+  return out.authorizer || out.iam || out.validation ? out : undefined;
 }
 
 function misconfigured(why: string): Refusal {
