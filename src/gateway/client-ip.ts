@@ -32,6 +32,28 @@ export function normalizeIp(ip: string): string {
 }
 
 /**
+ * Whose bucket an address spends in IP rate limits: an IPv4 address, or an IPv6 address's /64
+ * (one subscriber's network: a client picks any address inside it at will).
+ */
+export function rateLimitSubject(ip: string): string {
+  const address = normalizeIp(ip).split("%")[0]!;
+  if (!address.includes(":")) return address;
+  const [head, tail] = address.split("::") as [string, string | undefined];
+  const groups = head ? head.split(":") : [];
+  if (tail !== undefined) {
+    const rest = tail ? tail.split(":") : [];
+    // A trailing dotted quad is two groups wide.
+    const width = rest.reduce((n, g) => n + (g.includes(".") ? 2 : 1), 0);
+    while (groups.length + width < 8) groups.push("0");
+    groups.push(...rest);
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+    .join(":")}::/64`;
+}
+
+/**
  * The client's address: the peer's, or, when the peer is a trusted proxy, the last address of
  * `X-Forwarded-For` that is not a trusted proxy (the hops appended by our own proxies are skipped;
  * anything left of the first untrusted one could be forged by the client).

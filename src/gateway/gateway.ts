@@ -31,7 +31,7 @@ import {
   identityHeaderLines,
   isRefusal,
 } from "./authorizers.js";
-import { clientIp, type IpMatcher, normalizeIp } from "./client-ip.js";
+import { clientIp, type IpMatcher, rateLimitSubject } from "./client-ip.js";
 import {
   type GatewayConfig,
   type KeyEntry,
@@ -557,7 +557,11 @@ export class Gateway {
         ipLimit === undefined
           ? buckets
           : [
-              { id: `ip:${ipLimit.id}:${normalizeIp(ctx.ip)}`, rate: ipLimit.rate, burst: ipLimit.burst },
+              {
+                id: `ip:${ipLimit.id}:${rateLimitSubject(ctx.ip)}`,
+                rate: ipLimit.rate,
+                burst: ipLimit.burst,
+              },
               ...buckets,
             ],
       quota: key && plan?.quota ? this.quota(key, plan, now) : undefined,

@@ -246,3 +246,55 @@ describe("gateway: IP rate limits are exact on Redis", { skip: redisSkip }, () =
     assert.equal(results.filter((r) => r.status === 429).length, 40);
   });
 });
+
+describe("gateway: IP rate limits behind a trusted proxy", () => {
+  const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+  let t: TestTollgate;
+  let upstream: Upstream;
+
+  before(async () => {
+    upstream = await startUpstream();
+    t = await startTestTollgate({
+      clock,
+      env: {
+        TOLLGATE_TRUSTED_PROXIES: "127.0.0.1",
+        TOLLGATE_ACCOUNT_RATE_LIMIT: "100000",
+        TOLLGATE_ACCOUNT_BURST_LIMIT: "100000",
+      },
+    });
+    const apiId = await deployEchoApi(t, upstream.url);
+    const limit = await t.admin("POST", "/firewall/ipratelimits", {
+      name: "anonymous",
+      restApiId: apiId,
+      stage: "dev",
+      rateLimit: 1,
+      burstLimit: 2,
+    });
+    assert.equal(limit.status, 201, JSON.stringify(limit.body));
+    await gatewayCaughtUp(t);
+  });
+  after(async () => {
+    await t.close();
+    await upstream.close();
+  });
+
+  const from = async (ip: string) =>
+    (await call(t, "/dev/public", { headers: { "x-forwarded-for": ip } })).status;
+
+  test("an IPv6 client's whole /64 shares one bucket; each IPv4 address has its own", async () => {
+    assert.deepEqual(
+      [
+        await from("2001:db8:1:2::1"),
+        await from("2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+        await from("2001:db8:0001:0002::ffff"),
+      ],
+      [200, 200, 429],
+    );
+    // Another /64 of the same /48 is another subscriber.
+    assert.equal(await from("2001:db8:1:3::1"), 200);
+    assert.deepEqual(
+      [await from("192.0.2.1"), await from("192.0.2.1"), await from("192.0.2.1"), await from("192.0.2.2")],
+      [200, 200, 429, 200],
+    );
+  });
+});
