@@ -4,6 +4,7 @@
  * else runs, and per-address rate limits for requests that carry no key. Every gateway process
  * applies them within a second of a change.
  */
+import isSafeRegex from "safe-regex2";
 import type { Clock } from "../core/clock.js";
 import { BadRequestError, ConflictError, NotFoundError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
@@ -174,6 +175,13 @@ function checkPattern(pattern: unknown, where: string): void {
   } catch (error) {
     throw new BadRequestError(
       `Invalid regular expression '${pattern}' in ${where}: ${(error as Error).message}`,
+    );
+  }
+  // Every request is matched against these: a pattern that can backtrack exponentially
+  // (nested quantifiers such as `(a+)+`) would let one crafted path stall the gateway.
+  if (!isSafeRegex(pattern)) {
+    throw new BadRequestError(
+      `Unsafe regular expression '${pattern}' in ${where}: nested quantifiers can take exponential time; simplify it`,
     );
   }
 }

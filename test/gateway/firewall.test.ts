@@ -137,6 +137,16 @@ describe("gateway: the firewall's rules and IP sets", () => {
       ["/firewall/ipsets", { name: "bad", addresses: ["not-an-ip"] }],
       ["/firewall/ipsets", { name: "has space", addresses: [] }],
       ["/firewall/rules", { name: "bad", priority: 1, action: "BLOCK", pathPatterns: ["(unclosed"] }],
+      ["/firewall/rules", { name: "bad", priority: 1, action: "BLOCK", pathPatterns: ["^/(a+)+$"] }],
+      [
+        "/firewall/rules",
+        {
+          name: "bad",
+          priority: 1,
+          action: "BLOCK",
+          headerPatterns: [{ name: "user-agent", pattern: "(x*)*y" }],
+        },
+      ],
       ["/firewall/rules", { name: "bad", priority: 1, action: "BLOCK", ipSetIds: ["nosuchset"] }],
       ["/firewall/rules", { name: "bad", priority: 1, action: "BLOCK" }],
       ["/firewall/rules", { name: "bad", priority: 1, action: "DROP", methods: ["GET"] }],
