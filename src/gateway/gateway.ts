@@ -65,6 +65,7 @@ import {
 import {
   FORBIDDEN,
   LIMIT_EXCEEDED,
+  LIMITS_UNAVAILABLE,
   type Refusal,
   sendRefusal,
   TIMED_OUT,
@@ -150,6 +151,14 @@ interface RequestContext {
   cacheKey?: string;
   /** An authorized `Cache-Control: max-age=0`: skip the lookup, store the fresh answer. */
   invalidate?: boolean;
+  /** The key's (or stage's) state on this route, once looked up. */
+  state?: RouteState;
+}
+
+/** A key's (or, without one, a stage's) buckets on a route, and its ledger subject there. */
+interface RouteState {
+  buckets: BucketSpec[];
+  subject?: AdmissionSubject;
 }
 
 const UNRECORDED = {
@@ -172,8 +181,8 @@ export class Gateway {
   private config!: GatewayConfig;
   private readonly upstreams = new Upstreams({ maxConnections: 256, idleTimeoutMs: 30_000 });
   private readonly uris = new WeakMap<Route, CompiledUri>();
-  private readonly limitCache = new WeakMap<KeyEntry | StageEntry, Map<Route, BucketSpec[]>>();
-  private readonly subjects = new WeakMap<KeyEntry, Map<Route, AdmissionSubject>>();
+  /** What is worked out once per key (or, for key-less requests, per stage) and route. */
+  private readonly routeStates = new WeakMap<KeyEntry | StageEntry, Map<Route, RouteState>>();
   private readonly periods = new Map<string, { start: number; end: number }>();
   private reloadTimer?: NodeJS.Timeout;
   private lastTime = 0;
@@ -551,7 +560,7 @@ export class Gateway {
     }
     // A request nobody is identified for also passes its address's bucket, when the firewall sets one.
     const ipLimit = key === undefined && ctx.identity === undefined ? stage.ipRateLimit : undefined;
-    const buckets = this.buckets(stage, route, key, plan);
+    const { buckets } = this.routeState(ctx);
     const take: TakeRequest = {
       buckets:
         ipLimit === undefined
@@ -568,31 +577,24 @@ export class Gateway {
       now,
     };
     const decision = this.options.engine.take(take);
+    const refuse = (refusal: Refusal) => {
+      fail(refusal);
+      // Refused, so not counted as usage, but a key's 429s and 503s show in its answer statistics.
+      this.outcome(ctx, refusal.status);
+    };
     const proceed = (d: Decision) => {
       addRateLimitHeaders(own, rateLimitHeaders(d, take));
-      if (!d.admitted) {
-        const refusal =
-          d.reason === "unavailable"
-            ? ({
-                status: 503,
-                type: "ServiceUnavailableException",
-                message: "Rate limiting is unavailable",
-              } as const)
-            : d.reason === "quota"
-              ? LIMIT_EXCEEDED
-              : TOO_MANY_REQUESTS;
-        fail(refusal);
-        // Refused, so not counted as usage, but a key's 429s and 503s show in its answer statistics.
-        this.outcome(ctx, refusal.status);
-        return;
-      }
-      this.answer(req, res, ctx);
-    };
-    if (decision instanceof Promise) {
-      decision.then(proceed, () =>
-        fail({ status: 503, type: "ServiceUnavailableException", message: "Rate limiting is unavailable" }),
+      if (d.admitted) return this.answer(req, res, ctx);
+      refuse(
+        d.reason === "unavailable"
+          ? LIMITS_UNAVAILABLE
+          : d.reason === "quota"
+            ? LIMIT_EXCEEDED
+            : TOO_MANY_REQUESTS,
       );
-    } else proceed(decision);
+    };
+    if (decision instanceof Promise) decision.then(proceed, () => refuse(LIMITS_UNAVAILABLE));
+    else proceed(decision);
   }
 
   /** `{apiId}/{stage}/{METHOD}{path}`, made once per request that needs it. */
@@ -713,22 +715,32 @@ export class Gateway {
     return { error: `No deployed stage is named '${first}'` };
   }
 
-  /** The buckets a request must pass, most specific first; cached per key (or stage) and route. */
+  /** The request's route state: made on first need, then shared by the key's (or stage's) requests. */
+  private routeState(ctx: RequestContext): RouteState {
+    if (ctx.state !== undefined) return ctx.state;
+    const owner = ctx.key ?? ctx.stage;
+    let byRoute = this.routeStates.get(owner);
+    if (!byRoute) {
+      byRoute = new Map();
+      this.routeStates.set(owner, byRoute);
+    }
+    let state = byRoute.get(ctx.route);
+    if (!state) {
+      state = { buckets: this.buckets(ctx.stage, ctx.route, ctx.key, ctx.plan) };
+      byRoute.set(ctx.route, state);
+    }
+    ctx.state = state;
+    return state;
+  }
+
+  /** The buckets a request must pass, most specific first. */
   private buckets(
     stage: StageEntry,
     route: Route,
     key: KeyEntry | undefined,
     plan: PlanEntry | undefined,
   ): BucketSpec[] {
-    const owner = key ?? stage;
-    let byRoute = this.limitCache.get(owner);
-    if (!byRoute) {
-      byRoute = new Map();
-      this.limitCache.set(owner, byRoute);
-    }
-    let buckets = byRoute.get(route);
-    if (buckets) return buckets;
-    buckets = [];
+    const buckets: BucketSpec[] = [];
     const methodKey = `${route.resourcePath}/${route.httpMethod}`;
     const stageId = `${stage.restApiId}/${stage.stageName}`;
     if (key && plan) {
@@ -753,7 +765,6 @@ export class Gateway {
       });
     const account = this.options.accountThrottle;
     buckets.push({ id: "account", rate: account.rate, burst: account.burst });
-    byRoute.set(route, buckets);
     return buckets;
   }
 
@@ -963,25 +974,17 @@ export class Gateway {
 
   /** What the ledger counts a key's request on this route as; one object per key and route. */
   private subject(ctx: RequestContext, key: KeyEntry): AdmissionSubject {
-    let byRoute = this.subjects.get(key);
-    if (!byRoute) {
-      byRoute = new Map();
-      this.subjects.set(key, byRoute);
-    }
-    let subject = byRoute.get(ctx.route);
-    if (!subject) {
-      subject = {
-        keyId: key.id,
-        usagePlanId: ctx.plan?.id ?? "",
-        tenantId: key.tenantId,
-        restApiId: ctx.stage.restApiId,
-        stage: ctx.stage.stageName,
-        resourcePath: ctx.route.resourcePath,
-        httpMethod: ctx.route.httpMethod,
-      };
-      byRoute.set(ctx.route, subject);
-    }
-    return subject;
+    const state = this.routeState(ctx);
+    state.subject ??= {
+      keyId: key.id,
+      usagePlanId: ctx.plan?.id ?? "",
+      tenantId: key.tenantId,
+      restApiId: ctx.stage.restApiId,
+      stage: ctx.stage.stageName,
+      resourcePath: ctx.route.resourcePath,
+      httpMethod: ctx.route.httpMethod,
+    };
+    return state.subject;
   }
 }
 

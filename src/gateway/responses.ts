@@ -67,6 +67,12 @@ export const LIMIT_EXCEEDED = {
   type: "LimitExceededException",
   message: "Limit Exceeded",
 } as const;
+/** The counter engine (Redis) failed and the configured choice is to fail closed. */
+export const LIMITS_UNAVAILABLE = {
+  status: 503,
+  type: "ServiceUnavailableException",
+  message: "Rate limiting is unavailable",
+} as const;
 export const TIMED_OUT = {
   status: 504,
   type: "IntegrationTimeout",
