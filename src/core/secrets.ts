@@ -37,6 +37,21 @@ export class SecretBox {
       .join(".");
   }
 
+  /** Encrypts bytes: `<iv 12><tag 16><ciphertext>` (cached answers sealed in Redis). */
+  sealBytes(data: Buffer): Buffer {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.sealKey, iv);
+    const body = Buffer.concat([cipher.update(data), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  }
+
+  /** Decrypts what `sealBytes` made; throws when it was changed or sealed under another secret. */
+  openBytes(sealed: Buffer): Buffer {
+    const decipher = createDecipheriv("aes-256-gcm", this.sealKey, sealed.subarray(0, 12));
+    decipher.setAuthTag(sealed.subarray(12, 28));
+    return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
+  }
+
   open(sealed: string): string {
     const [version, iv, tag, data] = sealed.split(".");
     if (version !== "v1" || !iv || !tag || data === undefined) throw new Error("unknown sealed value format");

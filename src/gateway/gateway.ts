@@ -898,11 +898,12 @@ export class Gateway {
       key === undefined
         ? new ProxyHandler(res, ctx.own, onSend, onDone)
         : new CachingProxyHandler(res, ctx.own, onSend, onDone, cache!.ttlMs, (answer, ttlMs) =>
-            this.options.cache!.set(ctx.stage.cache!.id, key, {
-              ...answer,
-              storedAt: this.options.clock.now(),
-              expiresAt: this.options.clock.now() + ttlMs,
-            }),
+            this.options.cache!.set(
+              ctx.stage.cache!.id,
+              key,
+              { ...answer, storedAt: this.options.clock.now(), expiresAt: this.options.clock.now() + ttlMs },
+              cache!.encrypted,
+            ),
           );
     handler.exchange = this.upstreams.get(origin).dispatch(
       {

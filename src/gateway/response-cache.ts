@@ -12,6 +12,7 @@ import type { ServerResponse } from "node:http";
 import { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Integration } from "../apis/index.js";
+import type { SecretBox } from "../core/secrets.js";
 import { headerValue } from "./authorizers.js";
 import type { ProxyResult } from "./proxy.js";
 import { HOP_BY_HOP, ProxyHandler } from "./proxy.js";
@@ -35,6 +36,7 @@ export interface CacheMethodSetting {
   cacheTtlInSeconds?: number;
   requireAuthorizationForCacheControl?: boolean;
   unauthorizedCacheControlHeaderStrategy?: string;
+  cacheDataEncrypted?: boolean;
 }
 
 type KeyPart =
@@ -55,6 +57,8 @@ export interface RouteCache {
   perTenant: boolean;
   requireAuthorization: boolean;
   strategy: CacheControlStrategy;
+  /** `caching/dataEncrypted`: sealed wherever the answer leaves the process (Redis). */
+  encrypted: boolean;
 }
 
 /** What a request's key is made of. */
@@ -104,6 +108,7 @@ export function compileRouteCache(
     perTenant,
     requireAuthorization: setting.requireAuthorizationForCacheControl ?? true,
     strategy: strategyOf(setting.unauthorizedCacheControlHeaderStrategy),
+    encrypted: setting.cacheDataEncrypted ?? false,
   };
 }
 
@@ -320,7 +325,8 @@ export class CachingProxyHandler extends ProxyHandler {
  */
 export interface CacheBackend {
   get(stage: string, key: string, now: number): CachedAnswer | undefined | Promise<CachedAnswer | undefined>;
-  set(stage: string, key: string, entry: CachedAnswer): void;
+  /** Stores an answer; `encrypted` seals it where it leaves the process. */
+  set(stage: string, key: string, entry: CachedAnswer, encrypted?: boolean): void;
   /** The stage caches the configuration uses, with their byte bounds; others are dropped. */
   retain(stages: ReadonlyMap<string, number>): void;
   close(): Promise<void>;
@@ -329,7 +335,10 @@ export interface CacheBackend {
 /** Entry overhead beyond body and headers, bytes (the LRU's bookkeeping, the object). */
 const ENTRY_OVERHEAD = 256;
 
-/** In-process caches: one LRU per stage, bounded in bytes (body, headers, key). */
+/**
+ * In-process caches: one LRU per stage, bounded in bytes (body, headers, key). Answers never
+ * leave the process, so `dataEncrypted` changes nothing here.
+ */
 export class MemoryCacheBackend implements CacheBackend {
   private readonly stages = new Map<string, { maxBytes: number; lru: LRUCache<string, CachedAnswer> }>();
 
@@ -383,6 +392,7 @@ function entrySize(entry: CachedAnswer, key: string): number {
  * round trip of a cached method), one `SET ... PX ttl` after a miss, not waited for. A Redis
  * that does not answer is a miss: the request is forwarded, never refused for the cache's sake.
  * Memory is Redis's to bound (`maxmemory` with an LRU policy); entries expire by their TTL.
+ * Methods with `dataEncrypted` store their answers sealed (AES-256-GCM under the server secret).
  */
 export class RedisCacheBackend implements CacheBackend {
   readonly client: Redis;
@@ -391,8 +401,9 @@ export class RedisCacheBackend implements CacheBackend {
 
   constructor(
     url: string,
-    options: { commandTimeoutMs?: number; keyPrefix?: string } = {},
+    options: { commandTimeoutMs?: number; keyPrefix?: string; secrets?: SecretBox } = {},
     private readonly prefix = options.keyPrefix ?? "tollgate:c:",
+    private readonly secrets = options.secrets,
   ) {
     this.client = new Redis(url, {
       commandTimeout: options.commandTimeoutMs ?? 1000,
@@ -409,7 +420,7 @@ export class RedisCacheBackend implements CacheBackend {
     return this.client.getBuffer(`${this.prefix}${stage}:${key}`).then(
       (value) => {
         if (value === null) return undefined;
-        const entry = decode(value);
+        const entry = decode(value[0] === SEALED ? this.open(value) : value);
         return entry && entry.expiresAt > now ? entry : undefined;
       },
       () => {
@@ -419,10 +430,16 @@ export class RedisCacheBackend implements CacheBackend {
     );
   }
 
-  set(stage: string, key: string, entry: CachedAnswer): void {
+  set(stage: string, key: string, entry: CachedAnswer, encrypted = false): void {
     const ttl = entry.expiresAt - entry.storedAt;
     if (ttl <= 0) return;
-    this.client.set(`${this.prefix}${stage}:${key}`, encode(entry), "PX", ttl).catch(() => {
+    let value = encode(entry);
+    if (encrypted) {
+      // Without the server secret there is no sealing: not stored rather than stored in clear.
+      if (!this.secrets) return;
+      value = Buffer.concat([Buffer.of(SEALED), this.secrets.sealBytes(value)]);
+    }
+    this.client.set(`${this.prefix}${stage}:${key}`, value, "PX", ttl).catch(() => {
       this.errors++;
     });
   }
@@ -439,7 +456,22 @@ export class RedisCacheBackend implements CacheBackend {
       this.client.disconnect();
     }
   }
+
+  /** A sealed entry's plain encoding; an empty buffer (a miss) when it cannot be opened. */
+  private open(value: Buffer): Buffer {
+    try {
+      return this.secrets!.openBytes(value.subarray(1));
+    } catch {
+      return Buffer.alloc(0);
+    }
+  }
 }
+
+/**
+ * A sealed entry's first byte. A plain one starts with its head length's high byte, which is 0
+ * for any head under 16 MiB.
+ */
+const SEALED = 0x01;
 
 /** `[u32 length of the head][head JSON][body]`. */
 function encode(entry: CachedAnswer): Buffer {

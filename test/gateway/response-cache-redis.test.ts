@@ -112,4 +112,37 @@ describe("gateway cache in Redis: shared by two gateway processes", { skip: redi
     assert.equal((await get(b, "/dev/items?color=blue", key)).cache, "Miss");
     assert.equal(upstream.count("/items?color=blue"), 2);
   });
+
+  test("with caching/dataEncrypted the answer sits sealed in Redis and is still served by both processes", async () => {
+    const [a, b] = gateways as [TollgateProcess, TollgateProcess];
+    const client = new Redis(redis.url);
+    try {
+      const plainKeys = new Set(await client.keys("tollgate:c:*"));
+      const r = await fetch(`${a.adminUrl}/restapis/${apiId}/stages/dev`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          patchOperations: [{ op: "replace", path: "/*/*/caching/dataEncrypted", value: "true" }],
+        }),
+      });
+      assert.equal(r.status, 200);
+      await new Promise((r) => setTimeout(r, 1200));
+      const first = await get(a, "/dev/items?color=green", key);
+      assert.equal(first.cache, "Miss");
+      await new Promise((r) => setTimeout(r, 100));
+      const second = await get(b, "/dev/items?color=green", key);
+      assert.deepEqual([second.cache, second.body.n], ["Hit", first.body.n]);
+
+      const sealed = (await client.keys("tollgate:c:*")).filter((k) => !plainKeys.has(k));
+      assert.equal(sealed.length, 1);
+      const value = (await client.getBuffer(sealed[0]!))!;
+      assert.equal(value[0], 0x01);
+      assert.ok(!value.includes("color=green") && !value.includes("application/json"));
+      // The answers stored before the change are in clear, as AWS leaves them until they expire.
+      const plain = (await client.getBuffer([...plainKeys][0]!))!;
+      assert.ok(plain.includes("application/json"));
+    } finally {
+      client.disconnect();
+    }
+  });
 });
