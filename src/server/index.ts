@@ -190,7 +190,7 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   });
   // Response caches: shared in Redis by every gateway process on it, else in this process.
   const responseCache = settings.redisUrl
-    ? new RedisCacheBackend(settings.redisUrl, { commandTimeoutMs: settings.redisTimeoutMs })
+    ? new RedisCacheBackend(settings.redisUrl, { commandTimeoutMs: settings.redisTimeoutMs, secrets: box })
     : new MemoryCacheBackend();
   const cors = new GatewayCors();
   const gateway = await startGateway(
