@@ -31,6 +31,42 @@ export interface AuthorizerInput {
   jwtConfiguration?: JwtConfiguration;
 }
 
+/** TestInvokeAuthorizer's simulated request (API Gateway's TestInvokeAuthorizerRequest body). */
+export interface AuthorizerTestRequest {
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  /** The path below the stage with its query string, from `/`. */
+  pathWithQueryString?: string;
+  body?: string;
+  stageVariables?: Record<string, string>;
+  additionalContext?: Record<string, string>;
+}
+
+/** What TestInvokeAuthorizer answers (API Gateway's TestInvokeAuthorizerResponse). */
+export interface AuthorizerTestResult {
+  /** The status a client would have got: 200 allowed, 401, 403 or 500. */
+  clientStatus: number;
+  log: string;
+  /** Milliseconds the authorizer took. */
+  latency: number;
+  principalId?: string;
+  /** The policy document the authorizer returned, as JSON text. */
+  policy?: string;
+  authorization?: Record<string, string[]>;
+  /** A JWT's verified claims. */
+  claims?: Record<string, string>;
+}
+
+/**
+ * Runs an authorizer once on a simulated request, past any answer cache. The gateway provides it
+ * (its own evaluation), so that this part never imports an edge.
+ */
+export type AuthorizerTester = (
+  restApiId: string,
+  authorizer: Authorizer,
+  request: AuthorizerTestRequest,
+) => Promise<AuthorizerTestResult>;
+
 /** One identity source: where a request carries (part of) its identity. */
 export interface IdentitySourcePart {
   in: "header" | "querystring" | "stageVariable";
@@ -342,11 +378,12 @@ export async function syncAuthorizers(
   });
 }
 
-/** CreateAuthorizer, GetAuthorizer(s), UpdateAuthorizer, DeleteAuthorizer. */
+/** CreateAuthorizer, GetAuthorizer(s), UpdateAuthorizer, DeleteAuthorizer, TestInvokeAuthorizer. */
 export class AuthorizerService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly tester?: AuthorizerTester,
   ) {}
 
   async create(apiId: string, input: AuthorizerInput): Promise<Authorizer> {
@@ -387,6 +424,13 @@ export class AuthorizerService {
       await trx.updateTable("authorizers").set(updated).where("id", "=", id).execute();
     });
     return toAuthorizer(updated);
+  }
+
+  /** TestInvokeAuthorizer: calls the authorizer as stored now (not as deployed); writes nothing. */
+  async testInvoke(apiId: string, id: string, request: AuthorizerTestRequest): Promise<AuthorizerTestResult> {
+    const authorizer = await this.get(apiId, id);
+    if (!this.tester) throw new Error("no authorizer tester was given to the AuthorizerService");
+    return this.tester(apiId, authorizer, request);
   }
 
   /** Refused while a method uses the authorizer (as AWS does). */

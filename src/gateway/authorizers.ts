@@ -57,9 +57,26 @@ export function isRefusal(outcome: AuthOutcome): outcome is Refusal {
   return (outcome as Refusal).status !== undefined;
 }
 
+/** What a check saw, filled in only when asked (TestInvokeAuthorizer); the gateway passes none. */
+export interface AuthorizerTrace {
+  /** The HTTP status the authorizer endpoint answered. */
+  status?: number;
+  /** The endpoint's answer, parsed. */
+  answer?: Record<string, unknown>;
+  /** The claims of a JWT that was accepted. */
+  claims?: Record<string, unknown>;
+}
+
 /** One kind of check: it gets the identity source values (never empty) and answers. */
 export interface AuthorizerCheck {
-  check(request: AuthorizeRequest, values: string[]): Promise<AuthOutcome>;
+  check(request: AuthorizeRequest, values: string[], trace?: AuthorizerTrace): Promise<AuthOutcome>;
+}
+
+/** The check for a definition: an HTTP call (TOKEN, REQUEST) or a JWT verification. */
+export function authorizerCheck(definition: Authorizer, clock: Clock, keySets: KeySets): AuthorizerCheck {
+  return definition.type === "TOKEN" || definition.type === "REQUEST"
+    ? new HttpAuthorizer(definition)
+    : new JwtAuthorizer(definition, clock, keySets);
 }
 
 export interface AuthorizerDeps {
@@ -185,10 +202,7 @@ export class AuthorizerRegistry {
     const key = `${restApiId}:${JSON.stringify(definition)}`;
     let authorizer = this.next.get(key) ?? this.live.get(key);
     if (!authorizer) {
-      const inner =
-        definition.type === "TOKEN" || definition.type === "REQUEST"
-          ? new HttpAuthorizer(definition)
-          : new JwtAuthorizer(definition, this.deps.clock, this.keySets);
+      const inner = authorizerCheck(definition, this.deps.clock, this.keySets);
       authorizer = new RuntimeAuthorizer(definition, inner, this.deps.clock);
     }
     this.next.set(key, authorizer);

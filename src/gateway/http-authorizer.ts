@@ -4,6 +4,7 @@ import {
   type AuthOutcome,
   type AuthorizeRequest,
   type AuthorizerCheck,
+  type AuthorizerTrace,
   identityHeaderLines,
 } from "./authorizers.js";
 import { ARN_PREFIX, CompiledPolicy } from "./resource-policy.js";
@@ -29,7 +30,7 @@ const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 export class HttpAuthorizer implements AuthorizerCheck {
   constructor(private readonly definition: Authorizer) {}
 
-  async check(req: AuthorizeRequest, values: string[]): Promise<AuthOutcome> {
+  async check(req: AuthorizeRequest, values: string[], trace?: AuthorizerTrace): Promise<AuthOutcome> {
     const uri = this.definition.authorizerUri ?? "";
     if (!/^https?:\/\//.test(uri)) {
       return failure(
@@ -54,6 +55,7 @@ export class HttpAuthorizer implements AuthorizerCheck {
     } catch (error) {
       return failure(this.definition, `no answer from ${new URL(uri).origin} (${(error as Error).message})`);
     }
+    if (trace) trace.status = status;
     if (status === 401) return UNAUTHORIZED;
     if (status === 403) {
       return {
@@ -70,6 +72,7 @@ export class HttpAuthorizer implements AuthorizerCheck {
     } catch {
       return failure(this.definition, "its answer is not JSON");
     }
+    if (trace) trace.answer = answer;
     return this.read(answer);
   }
 

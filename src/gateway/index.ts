@@ -15,6 +15,7 @@ export { GatewayCors } from "./cors.js";
 export { Gateway, type GatewayOptions, IDENTITY_HEADERS } from "./gateway.js";
 export { GatewayMetrics } from "./metrics.js";
 export { type CacheBackend, MemoryCacheBackend, RedisCacheBackend } from "./response-cache.js";
+export { authorizerTester } from "./test-invoke-authorizer.js";
 
 export interface RunningGateway {
   gateway: Gateway;

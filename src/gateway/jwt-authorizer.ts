@@ -7,7 +7,13 @@ import {
 } from "jose";
 import { type Authorizer, providerIssuer } from "../apis/index.js";
 import type { Clock } from "../core/clock.js";
-import { type AuthOutcome, type AuthorizerCheck, identityHeaderLines, type KeySets } from "./authorizers.js";
+import {
+  type AuthOutcome,
+  type AuthorizerCheck,
+  type AuthorizerTrace,
+  identityHeaderLines,
+  type KeySets,
+} from "./authorizers.js";
 import { type Refusal, UNAUTHORIZED } from "./responses.js";
 
 // Errors of the token itself; anything else (keys unreachable) is the authorizer's failure.
@@ -64,7 +70,7 @@ export class JwtAuthorizer implements AuthorizerCheck {
     }
   }
 
-  async check(_request: unknown, values: string[]): Promise<AuthOutcome> {
+  async check(_request: unknown, values: string[], trace?: AuthorizerTrace): Promise<AuthOutcome> {
     const raw = values[0]!;
     const token = /^bearer\s+/i.test(raw) ? raw.replace(/^bearer\s+/i, "") : raw;
     let payload: JWTPayload;
@@ -80,6 +86,7 @@ export class JwtAuthorizer implements AuthorizerCheck {
       return keysUnavailable(this.definition, error as Error);
     }
     if (this.audience && !this.audienceMatches(payload)) return UNAUTHORIZED;
+    if (trace) trace.claims = payload;
     const principalId = typeof payload.sub === "string" ? payload.sub : "";
     const tenant = this.tenantClaim ? payload[this.tenantClaim] : undefined;
     return {

@@ -29,6 +29,7 @@ import { type CounterEngine, InProcessEngine, RedisEngine, ResilientEngine } fro
 import { Events, type EventsSettings, eventsSettings } from "../events/index.js";
 import {
   AccessLog,
+  authorizerTester,
   GatewayCors,
   GatewayMetrics,
   MemoryCacheBackend,
@@ -108,7 +109,8 @@ export async function startTollgate(settings: Settings, options: StartOptions = 
   const domain = {
     tenants: new TenantService(store, clock),
     restApis: new RestApiService(store, clock),
-    authorizers: new AuthorizerService(store, clock),
+    // TestInvokeAuthorizer runs the gateway's own evaluation (the domain declares the port).
+    authorizers: new AuthorizerService(store, clock, authorizerTester({ clock })),
     requestValidators: new RequestValidatorService(store, clock),
     models: new ModelService(store, clock),
     firewall: new FirewallService(store, clock),

@@ -39,9 +39,37 @@ const CreateAuthorizer = z.object({
   jwtConfiguration: JwtConfiguration.optional(),
 });
 
+// An HTTP header name (RFC 9110 token).
+const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not an HTTP header name");
+
+const TestInvokeAuthorizer = z.object({
+  headers: z.record(HeaderName, z.string()).optional(),
+  multiValueHeaders: z.record(HeaderName, z.array(z.string())).optional(),
+  pathWithQueryString: z
+    .string()
+    .regex(/^\//, "the path with its query string starts with /, like /pets?limit=2")
+    .optional(),
+  body: z.string().optional(),
+  stageVariables: z.record(z.string(), z.string()).optional(),
+  additionalContext: z.record(z.string(), z.string()).optional(),
+});
+
+const TestInvokeAuthorizerResponse = z.object({
+  clientStatus: z.number(),
+  log: z.string(),
+  latency: z.number(),
+  principalId: z.string().optional(),
+  policy: z.string().optional(),
+  authorization: z.record(z.string(), z.array(z.string())).optional(),
+  claims: z.record(z.string(), z.string()).optional(),
+});
+
 const AUTHORIZER = "/restapis/{restapi_id}/authorizers/{authorizer_id}";
 
-/** Authorizers: CreateAuthorizer, GetAuthorizers, GetAuthorizer, UpdateAuthorizer, DeleteAuthorizer. */
+/**
+ * Authorizers: CreateAuthorizer, GetAuthorizers, GetAuthorizer, UpdateAuthorizer, DeleteAuthorizer,
+ * TestInvokeAuthorizer.
+ */
 export function authorizerRoutes({ authorizers }: AdminServices): AdminRoute[] {
   return [
     route({
@@ -86,6 +114,17 @@ export function authorizerRoutes({ authorizers }: AdminServices): AdminRoute[] {
       status: 200,
       handle: ({ params, body }) =>
         authorizers.update(params.restapi_id!, params.authorizer_id!, body.patchOperations),
+    }),
+    route({
+      operationId: "TestInvokeAuthorizer",
+      method: "POST",
+      path: AUTHORIZER,
+      summary:
+        "Call an authorizer once on a simulated request, past its answer cache: clientStatus 200, 401, 403 or 500, with its principalId, policy or claims",
+      body: TestInvokeAuthorizer,
+      response: TestInvokeAuthorizerResponse,
+      status: 200,
+      handle: ({ params, body }) => authorizers.testInvoke(params.restapi_id!, params.authorizer_id!, body),
     }),
     route({
       operationId: "DeleteAuthorizer",
