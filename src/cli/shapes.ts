@@ -28,6 +28,18 @@ export interface QuotaSettings {
 export interface MethodSetting {
   throttlingRateLimit?: number;
   throttlingBurstLimit?: number;
+  cachingEnabled?: boolean;
+  /** Seconds. */
+  cacheTtlInSeconds?: number;
+  cacheDataEncrypted?: boolean;
+}
+
+export interface CanarySettings {
+  /** 0.0 to 100.0. */
+  percentTraffic?: number;
+  deploymentId?: string;
+  stageVariableOverrides?: Record<string, string>;
+  useStageCache?: boolean;
 }
 
 export interface Stage {
@@ -37,6 +49,10 @@ export interface Stage {
   variables?: Record<string, string>;
   /** Keyed `{resourcePath}/{httpMethod}`; `*` as both parts is the stage default. */
   methodSettings?: Record<string, MethodSetting>;
+  cacheClusterEnabled?: boolean;
+  /** GB, one of AWS's sizes (`0.5`). */
+  cacheClusterSize?: string;
+  canarySettings?: CanarySettings;
   createdDate?: number;
   lastUpdatedDate?: number;
 }

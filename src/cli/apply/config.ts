@@ -8,7 +8,8 @@ import { CliError } from "../client.js";
 /**
  * The `tollgate.yaml` format: APIs (an OpenAPI file each, with stages), usage plans, tenants
  * and their keys, all named. Every field stated is enforced by `apply`; a field left out is
- * left as it is on the server (`throttle: null` / `quota: null` remove a plan's limits).
+ * left as it is on the server (`throttle: null` / `quota: null` remove a plan's limits), except
+ * a stage's `canary`, whose absence means the stage has none.
  */
 
 /** `{resourcePath}/{httpMethod}` as API Gateway keys method throttling: `/pets/GET`, `//GET` (the root). */
@@ -23,15 +24,72 @@ const Throttle = z.strictObject({
 
 const MethodThrottles = z.record(MethodKey, Throttle);
 
+/**
+ * A stage method settings key: `*∕*` (every method) or one resource path and HTTP method, as
+ * UpdateStage accepts them (`*` stands for the resource and the method together only).
+ */
+const StageMethodKey = z
+  .string()
+  .regex(
+    /^(\*\/\*|\/\S*\/(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY))$/,
+    "expected '*/*' or '<resource path>/<HTTP method>', like '/pets/GET' ('*' only as both parts)",
+  );
+
+/** Stage variables and canary overrides: API Gateway's name and value alphabets. */
+const StageVariables = z.record(
+  z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "expected 1 to 64 letters, digits or '_'"),
+  z
+    .string()
+    .regex(/^[A-Za-z0-9\-._~:/?#&=,]{1,512}$/, "expected 1 to 512 characters from A-Z a-z 0-9 -._~:/?#&=,"),
+);
+
+/** AWS's cache cluster sizes, in GB. YAML reads `0.5` as a number, so numbers are accepted too. */
+const CACHE_CLUSTER_SIZES = ["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"] as const;
+
+const MethodCache = z.strictObject({
+  /** `caching/enabled`. */
+  enabled: z.boolean().optional(),
+  /** `caching/ttlInSeconds`: 0 to 3600 (AWS's range; 0 caches nothing). */
+  ttlInSeconds: z.number().int().min(0).max(3600).optional(),
+  /** `caching/dataEncrypted`. */
+  dataEncrypted: z.boolean().optional(),
+});
+
+const CacheConfig = z.strictObject({
+  /** `cacheClusterEnabled`. */
+  enabled: z.boolean().optional(),
+  /** `cacheClusterSize`, GB. */
+  size: z
+    .union([z.string(), z.number()])
+    .transform(String)
+    .pipe(z.enum(CACHE_CLUSTER_SIZES, { error: `expected one of ${CACHE_CLUSTER_SIZES.join(", ")}` }))
+    .optional(),
+  /** Caching method settings by method key, in the form `throttle` uses; listed ones are set. */
+  methods: z.record(StageMethodKey, MethodCache).optional(),
+});
+
+/**
+ * The stage's canary: `percentTraffic` percent of its requests go to the deployment of the
+ * file's current OpenAPI document (the file names no deployment ids; see stage-canary.ts).
+ */
+const CanaryConfig = z.strictObject({
+  percentTraffic: z.number().min(0).max(100),
+  /** The complete set of overrides when stated. */
+  stageVariableOverrides: StageVariables.optional(),
+  useStageCache: z.boolean().optional(),
+});
+
 const StageConfig = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "expected 1 to 128 letters, digits, '-' or '_'"),
   description: z.string().optional(),
   /** The complete set of stage variables when stated. */
-  variables: z
-    .record(z.string().regex(/^[A-Za-z0-9_]+$/, "expected letters, digits or '_'"), z.string())
-    .optional(),
+  variables: StageVariables.optional(),
   /** Method throttling of the stage, by method key; `*` as path and method is the stage default. */
-  throttle: MethodThrottles.optional(),
+  throttle: z.record(StageMethodKey, Throttle).optional(),
+  /** The stage's response cache; left as it is when absent. */
+  cache: CacheConfig.optional(),
+  /** The stage's canary; absent means the stage has none (apply removes one). */
+  canary: CanaryConfig.optional(),
 });
 
 const ApiConfig = z.strictObject({
@@ -138,6 +196,8 @@ const ConfigFile = z.strictObject({
 
 export type ThrottleConfig = z.infer<typeof Throttle>;
 export type StageConfig = z.infer<typeof StageConfig>;
+export type CacheConfig = z.infer<typeof CacheConfig>;
+export type CanaryConfig = z.infer<typeof CanaryConfig>;
 export type PlanConfig = z.infer<typeof PlanConfig>;
 export type KeyConfig = z.infer<typeof KeyConfig>;
 export type TenantConfig = z.infer<typeof TenantConfig>;
@@ -168,6 +228,14 @@ export class ConfigError extends CliError {}
 
 type Issue = { path: PropertyKey[]; message: string };
 
+/** A zod issue as a line: a bad record key says what a key must look like, not only that it is bad. */
+function toIssue(issue: z.core.$ZodIssue): Issue {
+  if (issue.code === "invalid_key" && issue.issues.length) {
+    return { path: issue.path, message: `bad key: ${issue.issues.map((i) => i.message).join("; ")}` };
+  }
+  return issue;
+}
+
 /**
  * Reads and validates a config file. Throws a `ConfigError` naming the file and every bad
  * field (`tenants[0].keys[0].plan: unknown usage plan 'Gold'`) before anything is written.
@@ -180,7 +248,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(`Cannot read config ${file}: ${(error as Error).message}`);
   }
   const parsed = ConfigFile.safeParse(raw);
-  if (!parsed.success) throw configError(file, parsed.error.issues);
+  if (!parsed.success) throw configError(file, parsed.error.issues.map(toIssue));
   const config = parsed.data;
   const issues = [...checkReferences(config), ...resolveKeyValues(config, env)];
   const apis = config.apis.map((api, i) =>

@@ -19,6 +19,8 @@ import type {
   TenantConfig,
 } from "./config.js";
 import { planFirewall } from "./firewall.js";
+import { cacheDiff } from "./stage-cache.js";
+import { type CanaryPlan, canaryPlan } from "./stage-canary.js";
 import type { ServerState } from "./state.js";
 
 /** The REST API tag that holds the sha256 of the OpenAPI file it was last imported from. */
@@ -120,7 +122,12 @@ function planApi(api: DesiredApi, state: ServerState, known: KnownIds): Change[]
   const stages = state.stages.get(current.id) ?? [];
   for (const stage of api.stages) {
     const existing = stages.find((s) => s.stageName === stage.name);
-    const change = existing ? updateStage(api, stage, existing, sourceChanged) : createStage(api, stage);
+    const change = existing
+      ? updateStage(api, stage, existing, {
+          redeploy: sourceChanged,
+          canaryRunsDocument: runsDocument(state.canaryDeployments, current.id, existing, api),
+        })
+      : createStage(api, stage);
     if (change) changes.push(change);
   }
   return changes;
@@ -138,52 +145,94 @@ async function putDocument(ctx: ExecContext, apiId: string, api: DesiredApi): Pr
   });
 }
 
+/** A new stage: deployed, then set as the file says (a canary starts on the stage's deployment). */
 function createStage(api: DesiredApi, stage: StageConfig): Change {
+  const fresh = { redeploy: false, canaryRunsDocument: false };
+  const diff = (current: Stage) => {
+    const settings = stageDiff(stage, current);
+    const canary = canaryPlan(stage.canary, current, fresh);
+    return { ops: [...settings.ops, ...canary.ops], fields: [...settings.fields, ...canary.fields] };
+  };
   return {
     action: "create",
     kind: "stage",
     name: `${api.name}/${stage.name}`,
-    fields: stageDiff(stage, { stageName: stage.name }).fields,
+    fields: diff({ stageName: stage.name }).fields,
     async run(ctx) {
       const apiId = idOf(ctx.apis, api.name, "API");
       await deploy(ctx, apiId, stage.name, api);
       // Settings go through the same diff as updates, against the stage as the server made it.
       const created = await ctx.client.request<Stage>("GET", `/restapis/${apiId}/stages/${stage.name}`);
-      await patchStage(ctx, apiId, stage.name, stageDiff(stage, created).ops);
+      await patchStage(ctx, apiId, stage.name, diff(created).ops);
     },
   };
 }
 
+/**
+ * An existing stage: a changed OpenAPI file is deployed to it (to its canary while the file
+ * gives it one), then its settings are patched in one UpdateStage.
+ */
 function updateStage(
   api: DesiredApi,
   stage: StageConfig,
   current: Stage,
-  redeploy: boolean,
+  context: { redeploy: boolean; canaryRunsDocument: boolean },
 ): Change | undefined {
-  const { ops, fields } = stageDiff(stage, current);
-  if (!redeploy && !ops.length) return undefined;
+  const settings = stageDiff(stage, current);
+  const canary = canaryPlan(stage.canary, current, context);
+  const ops = [...settings.ops, ...canary.ops];
+  const toBase = context.redeploy && !canary.deployAsCanary;
+  if (!context.redeploy && !ops.length) return undefined;
   return {
     action: "update",
     kind: "stage",
     name: `${api.name}/${stage.name}`,
-    fields: redeploy
-      ? [
-          { field: "deployment", from: current.deploymentId, to: "(new: the OpenAPI file changed)" },
-          ...fields,
-        ]
-      : fields,
+    fields: [
+      ...(toBase
+        ? [{ field: "deployment", from: current.deploymentId, to: "(new: the OpenAPI file changed)" }]
+        : []),
+      ...settings.fields,
+      ...canary.fields,
+    ],
     async run(ctx) {
       const apiId = idOf(ctx.apis, api.name, "API");
-      if (redeploy) await deploy(ctx, apiId, stage.name, api);
+      if (context.redeploy) await deploy(ctx, apiId, stage.name, api, canary.deployAsCanary);
       await patchStage(ctx, apiId, stage.name, ops);
     },
   };
 }
 
-async function deploy(ctx: ExecContext, apiId: string, stageName: string, api: DesiredApi): Promise<void> {
+/** CreateDeployment of the API to the stage, or to its canary with `canarySettings`. */
+async function deploy(
+  ctx: ExecContext,
+  apiId: string,
+  stageName: string,
+  api: DesiredApi,
+  canarySettings?: CanaryPlan["deployAsCanary"],
+): Promise<void> {
   await ctx.client.request("POST", `/restapis/${apiId}/deployments`, {
-    body: { stageName, description: `tollgate apply: ${api.openapi} (sha256 ${short(api.sha256)})` },
+    body: { stageName, description: deploymentDescription(api), canarySettings },
   });
+}
+
+/** How apply describes the deployments it makes; it names the document by its sha256. */
+function deploymentDescription(api: DesiredApi): string {
+  return `tollgate apply: ${api.openapi} (sha256 ${short(api.sha256)})`;
+}
+
+/** Whether the stage's canary runs a deployment apply made of the file's current document. */
+function runsDocument(
+  deployments: ServerState["canaryDeployments"],
+  apiId: string,
+  stage: Stage,
+  api: DesiredApi,
+): boolean {
+  const id = stage.canarySettings?.deploymentId;
+  const description = id ? deployments.get(`${apiId}/${id}`)?.description : undefined;
+  return (
+    description?.startsWith("tollgate apply: ") === true &&
+    description.endsWith(`(sha256 ${short(api.sha256)})`)
+  );
 }
 
 async function patchStage(ctx: ExecContext, apiId: string, stageName: string, ops: PatchOp[]): Promise<void> {
@@ -193,7 +242,10 @@ async function patchStage(ctx: ExecContext, apiId: string, stageName: string, op
   });
 }
 
-/** Stated description, the complete variable set when stated, and each stated method throttle. */
+/**
+ * Stated description, the complete variable set when stated, each stated method throttle and
+ * the stated cache settings.
+ */
 function stageDiff(desired: StageConfig, current: Stage): { ops: PatchOp[]; fields: FieldChange[] } {
   const ops: PatchOp[] = [];
   const fields: FieldChange[] = [];
@@ -230,7 +282,8 @@ function stageDiff(desired: StageConfig, current: Stage): { ops: PatchOp[]; fiel
       fields.push({ field: `throttle.${key}.${name}`, from, to });
     }
   }
-  return { ops, fields };
+  const cache = cacheDiff(desired.cache, current);
+  return { ops: [...ops, ...cache.ops], fields: [...fields, ...cache.fields] };
 }
 
 // ---- usage plans ----

@@ -1,6 +1,7 @@
 import type { AdminClient } from "../client.js";
 import type {
   ApiKey,
+  Deployment,
   FirewallRule,
   IpRateLimit,
   IpSet,
@@ -16,6 +17,8 @@ export interface ServerState {
   apis: RestApi[];
   /** Stages of the REST APIs the file names, by API id. */
   stages: Map<string, Stage[]>;
+  /** The deployments the canaries of those stages run, by `{apiId}/{deploymentId}`. */
+  canaryDeployments: Map<string, Deployment>;
   plans: UsagePlan[];
   /** Ids of the usage plans each key is on, by key id. */
   planIdsByKey: Map<string, string[]>;
@@ -45,6 +48,20 @@ export async function readState(client: AdminClient, config: DesiredConfig): Pro
         stages.set(api.id, await client.listAll<Stage>(`/restapis/${api.id}/stages`));
       }),
   );
+  const canaryDeployments = new Map<string, Deployment>();
+  await Promise.all(
+    [...stages].flatMap(([apiId, list]) =>
+      list.flatMap((stage) => {
+        const id = stage.canarySettings?.deploymentId;
+        if (!id) return [];
+        return [
+          client
+            .request<Deployment>("GET", `/restapis/${apiId}/deployments/${id}`)
+            .then((deployment) => canaryDeployments.set(`${apiId}/${id}`, deployment)),
+        ];
+      }),
+    ),
+  );
 
   const planIdsByKey = new Map<string, string[]>();
   await Promise.all(
@@ -61,5 +78,5 @@ export async function readState(client: AdminClient, config: DesiredConfig): Pro
         ipRateLimits: await client.listAll<IpRateLimit>("/firewall/ipratelimits"),
       }
     : undefined;
-  return { apis, stages, plans, planIdsByKey, tenants, keys, firewall };
+  return { apis, stages, canaryDeployments, plans, planIdsByKey, tenants, keys, firewall };
 }
