@@ -13,8 +13,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { resolveSettings, startTollgate } from "../src/server/index.js";
+import { freshPostgresDatabase } from "../test/helpers/tollgate.js";
 
 const KEYS = Number(process.env.KEYS ?? 10_000);
 const TENANTS = Number(process.env.TENANTS ?? 2_000);
@@ -23,7 +23,7 @@ const DAY_MS = 86_400_000;
 
 const dataDir = mkdtempSync(join(tmpdir(), "tollgate-bench-metering-"));
 const database = process.env.BENCH_DATABASE_URL
-  ? await freshDatabase(process.env.BENCH_DATABASE_URL)
+  ? await freshPostgresDatabase(process.env.BENCH_DATABASE_URL)
   : undefined;
 const settings = {
   ...resolveSettings(
@@ -251,23 +251,4 @@ try {
   await tollgate.close();
   await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
-}
-
-async function freshDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `tollgate_bench_${process.pid}`;
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(`create database ${name}`);
-  await client.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
 }

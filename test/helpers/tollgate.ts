@@ -14,9 +14,10 @@ export const DIALECTS: Array<"sqlite" | "postgres"> = process.env.TOLLGATE_TEST_
   ? ["sqlite", "postgres"]
   : ["sqlite"];
 
-/** A fresh, empty PostgreSQL database; `drop` removes it. */
-export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrl = process.env.TOLLGATE_TEST_DATABASE_URL;
+/** A fresh, empty PostgreSQL database on the server of `adminUrl`; `drop` removes it. */
+export async function freshPostgresDatabase(
+  adminUrl = process.env.TOLLGATE_TEST_DATABASE_URL,
+): Promise<{ url: string; drop(): Promise<void> }> {
   if (!adminUrl) throw new Error("TOLLGATE_TEST_DATABASE_URL is not set");
   const name = `tollgate_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
