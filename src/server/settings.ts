@@ -1,8 +1,14 @@
 import { resolve } from "node:path";
 import { usageRetentionDays } from "../metering/index.js";
 
+/** The parts one process can run (`--role`); every part by default. */
+export const ROLES = ["gateway", "admin", "worker", "portal"] as const;
+export type Role = (typeof ROLES)[number];
+
 /** Everything `tollgate serve` is configured by: flags first, then environment, then defaults. */
 export interface Settings {
+  /** The parts this process runs: the gateway, the admin API, the background work, the portal. */
+  roles: ReadonlySet<Role>;
   dataDir: string;
   databaseUrl?: string;
   host: string;
@@ -43,6 +49,8 @@ export interface Settings {
 }
 
 export interface SettingsFlags {
+  /** Comma-separated roles. */
+  role?: string;
   dataDir?: string;
   host?: string;
   adminPort?: string | number;
@@ -54,6 +62,7 @@ export interface SettingsFlags {
 
 export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv = process.env): Settings {
   return {
+    roles: roles(flags.role ?? env.TOLLGATE_ROLE),
     dataDir: resolve(flags.dataDir ?? env.TOLLGATE_DATA_DIR ?? ".tollgate"),
     databaseUrl: env.TOLLGATE_DATABASE_URL || undefined,
     host: flags.host ?? env.TOLLGATE_HOST ?? "127.0.0.1",
@@ -86,6 +95,16 @@ export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEn
     ...clientTimeouts(env),
     trustedProxies: env.TOLLGATE_TRUSTED_PROXIES || undefined,
   };
+}
+
+function roles(value: string | undefined): ReadonlySet<Role> {
+  if (value === undefined || value.trim() === "") return new Set(ROLES);
+  const named = value.split(",").map((r) => r.trim());
+  for (const role of named) {
+    if (!(ROLES as readonly string[]).includes(role))
+      throw new Error(`Invalid role '${role}': expected a comma-separated list of ${ROLES.join(", ")}`);
+  }
+  return new Set(named as Role[]);
 }
 
 /** node:http needs the head's deadline to be shorter than the whole request's. */

@@ -25,15 +25,31 @@ export interface TollgateProcess {
   kill(): Promise<void>;
 }
 
-/** Runs `tollgate serve` as a separate process, as an operator would, and waits until both ports answer. */
+/**
+ * Runs `tollgate serve` as a separate process, as an operator would, and waits until its ports
+ * answer (the gateway's only when its roles, `--role` in `args`, include the gateway).
+ */
 export async function spawnTollgate(options: {
   dataDir: string;
   env?: NodeJS.ProcessEnv;
+  /** More `serve` arguments. */
+  args?: string[];
 }): Promise<TollgateProcess> {
+  const role = options.args?.[options.args.indexOf("--role") + 1];
+  const servesGateway = !options.args?.includes("--role") || role!.split(",").includes("gateway");
   const [adminPort, gatewayPort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "src/cli/main.ts", "serve", "--data-dir", options.dataDir, "--no-quickstart"],
+    [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "serve",
+      "--data-dir",
+      options.dataDir,
+      "--no-quickstart",
+      ...(options.args ?? []),
+    ],
     {
       env: {
         ...process.env,
@@ -57,7 +73,10 @@ export async function spawnTollgate(options: {
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tollgate exited early (${child.exitCode}): ${stderr}`);
-    const up = await Promise.all([fetch(`${adminUrl}/health`), fetch(`${gatewayUrl}/`)]).then(
+    const up = await Promise.all([
+      fetch(`${adminUrl}/health`),
+      servesGateway ? fetch(`${gatewayUrl}/`) : undefined,
+    ]).then(
       () => true,
       () => false,
     );

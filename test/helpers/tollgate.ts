@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import pg from "pg";
 import type { Clock } from "../../src/core/clock.js";
-import { resolveSettings, startTollgate, type Tollgate } from "../../src/server/index.js";
+import { everyPart, type FullTollgate, resolveSettings, startTollgate } from "../../src/server/index.js";
 
 /**
  * Store adapters the suites run against: SQLite always, PostgreSQL when
@@ -38,7 +38,7 @@ export async function freshPostgresDatabase(
 }
 
 export interface TestTollgate {
-  tollgate: Tollgate;
+  tollgate: FullTollgate;
   dataDir: string;
   /** The AWS SDK client, signing with SigV4 against the admin port. */
   apigateway: APIGatewayClient;
@@ -87,7 +87,7 @@ export async function startTestTollgate(options: TestTollgateOptions = {}): Prom
     ),
     databaseUrl: database?.url,
   };
-  const tollgate = await startTollgate(settings, { clock: options.clock });
+  const tollgate = everyPart(await startTollgate(settings, { clock: options.clock }));
   const apigateway = new APIGatewayClient({
     endpoint: tollgate.adminUrl,
     region: "us-east-1",

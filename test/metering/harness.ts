@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import type { ManualClock } from "../../src/core/clock.js";
-import { resolveSettings, startTollgate, type Tollgate } from "../../src/server/index.js";
+import { everyPart, type FullTollgate, resolveSettings, startTollgate } from "../../src/server/index.js";
 import { call } from "../helpers/gateway-fixture.js";
 import { type AdminResponse, freshPostgresDatabase, type TestTollgate } from "../helpers/tollgate.js";
 
@@ -33,7 +33,7 @@ export async function startRestartableTollgate(options: {
     ),
     databaseUrl: database?.url,
   };
-  let tollgate = await startTollgate(settings, { clock: options.clock });
+  let tollgate = everyPart(await startTollgate(settings, { clock: options.clock }));
   let apigateway = sdkClient(tollgate);
   return {
     dataDir,
@@ -48,7 +48,7 @@ export async function startRestartableTollgate(options: {
     async restart() {
       apigateway.destroy();
       await tollgate.close();
-      tollgate = await startTollgate(settings, { clock: options.clock });
+      tollgate = everyPart(await startTollgate(settings, { clock: options.clock }));
       apigateway = sdkClient(tollgate);
     },
     async close() {
@@ -60,7 +60,7 @@ export async function startRestartableTollgate(options: {
   };
 }
 
-function sdkClient(tollgate: Tollgate): APIGatewayClient {
+function sdkClient(tollgate: FullTollgate): APIGatewayClient {
   return new APIGatewayClient({
     endpoint: tollgate.adminUrl,
     region: "us-east-1",
@@ -73,7 +73,7 @@ function sdkClient(tollgate: Tollgate): APIGatewayClient {
 }
 
 async function adminRequest(
-  tollgate: Tollgate,
+  tollgate: FullTollgate,
   method: string,
   path: string,
   body?: unknown,

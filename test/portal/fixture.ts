@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Clock } from "../../src/core/clock.js";
 import type { EventsSettings } from "../../src/events/index.js";
 import type { PortalConfig } from "../../src/portal/index.js";
-import { resolveSettings, startTollgate, type Tollgate } from "../../src/server/index.js";
+import { everyPart, type FullTollgate, resolveSettings, startTollgate } from "../../src/server/index.js";
 import { FAST_EVENTS } from "../events/harness.js";
 import { freshPostgresDatabase } from "../helpers/tollgate.js";
 
@@ -21,7 +21,7 @@ export class TestClock implements Clock {
 
 /** A Tollgate with the quick start seeded (petstore `dev`, Free and Premium), published in the portal. */
 export interface PortalFixture {
-  tollgate: Tollgate;
+  tollgate: FullTollgate;
   clock: TestClock;
   portalUrl: string;
   apiId: string;
@@ -56,12 +56,14 @@ export async function startPortalFixture(
     ),
     databaseUrl: database?.url,
   };
-  const tollgate = await startTollgate(settings, {
-    clock,
-    mailLog: () => {},
-    portal: options.portal,
-    events: { ...FAST_EVENTS, ...options.events },
-  });
+  const tollgate = everyPart(
+    await startTollgate(settings, {
+      clock,
+      mailLog: () => {},
+      portal: options.portal,
+      events: { ...FAST_EVENTS, ...options.events },
+    }),
+  );
   const admin = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${tollgate.adminUrl}${path}`, {
       method,

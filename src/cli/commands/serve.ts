@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { Settings, Tollgate } from "../../server/index.js";
+import type { Role, Settings, Tollgate } from "../../server/index.js";
 import { CliError } from "../client.js";
 import { say } from "../output.js";
 
@@ -10,6 +10,7 @@ interface ServeFlags {
   gatewayPort?: string;
   portalPort?: string;
   host?: string;
+  role?: string;
   /** False with --no-quickstart; true (commander's default) otherwise. */
   quickstart: boolean;
 }
@@ -18,7 +19,9 @@ interface ServeFlags {
 export function serveCommand(program: Command): void {
   program
     .command("serve")
-    .description("run Tollgate: the admin API (and the other parts as they are built)")
+    .description(
+      "run Tollgate: the gateway, the admin API, the background work and the portal (or some, with --role)",
+    )
     .option(
       "--data-dir <dir>",
       "where the SQLite file and credentials.json live (env TOLLGATE_DATA_DIR; default .tollgate)",
@@ -28,6 +31,10 @@ export function serveCommand(program: Command): void {
     .option("--portal-port <port>", "developer portal port (env TOLLGATE_PORTAL_PORT; default 8082)")
     .option("--host <host>", "interface to listen on (env TOLLGATE_HOST; default 127.0.0.1)")
     .option("--no-quickstart", "do not seed the example API, plans and keys into an empty store")
+    .option(
+      "--role <roles>",
+      "the parts this process runs, comma-separated: gateway, admin, worker, portal (env TOLLGATE_ROLE; default all)",
+    )
     .action(async (flags: ServeFlags) => {
       // Loaded here so that client commands do not load the server.
       const { localUrl, quickstartBanner, resolveSettings, startTollgate } = await import(
@@ -40,6 +47,7 @@ export function serveCommand(program: Command): void {
           gatewayPort: flags.gatewayPort,
           portalPort: flags.portalPort,
           host: flags.host,
+          role: flags.role,
           // Without the flag, TOLLGATE_QUICKSTART decides.
           quickstart: flags.quickstart === false ? false : undefined,
         }),
@@ -73,11 +81,20 @@ function settingsOrExit(resolve: () => Settings): Settings {
 function startBanner(tollgate: Tollgate, settings: Settings, localUrl: (url: string) => string): string[] {
   const adminUrl = localUrl(tollgate.adminUrl);
   const credentialsFile = join(settings.dataDir, "credentials.json");
+  const runs = (role: Role) => tollgate.roles.has(role);
   const lines = [
-    "Tollgate is running.",
-    `  Admin API   ${adminUrl}  (Amazon API Gateway's REST control plane)`,
-    `  Gateway     ${localUrl(tollgate.gatewayUrl)}  (/{stage}/{path}, with the x-api-key header)`,
-    `  Portal      ${localUrl(tollgate.portalUrl)}  (developer portal; admin console at /admin)`,
+    runs("admin") && runs("gateway") && runs("worker") && runs("portal")
+      ? "Tollgate is running."
+      : `Tollgate is running: ${[...tollgate.roles].join(", ")}.`,
+    runs("admin")
+      ? `  Admin API   ${adminUrl}  (Amazon API Gateway's REST control plane)`
+      : `  Probes      ${adminUrl}  (/health, /ready, /metrics)`,
+    ...(runs("gateway")
+      ? [`  Gateway     ${localUrl(tollgate.gatewayUrl)}  (/{stage}/{path}, with the x-api-key header)`]
+      : []),
+    ...(runs("portal")
+      ? [`  Portal      ${localUrl(tollgate.portalUrl)}  (developer portal; admin console at /admin)`]
+      : []),
     `  Store       ${settings.databaseUrl ? "PostgreSQL (TOLLGATE_DATABASE_URL)" : `SQLite in ${settings.dataDir}`}`,
     "",
   ];
