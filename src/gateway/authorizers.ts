@@ -67,7 +67,7 @@ export interface AuthorizerTrace {
   claims?: Record<string, unknown>;
 }
 
-/** One kind of check: it gets the identity source values (never empty) and answers. */
+/** One kind of check: it gets the identity source values (empty only for a REQUEST authorizer without sources) and answers. */
 export interface AuthorizerCheck {
   check(request: AuthorizeRequest, values: string[], trace?: AuthorizerTrace): Promise<AuthOutcome>;
 }
@@ -112,6 +112,8 @@ export class RuntimeAuthorizer {
   }
 
   authorize(request: AuthorizeRequest): AuthOutcome | Promise<AuthOutcome> {
+    // A REQUEST authorizer without identity sources (AWS allows one when caching is off) is always asked.
+    if (this.sources.length === 0) return this.inner.check(request, []);
     const values = this.identityValues(request);
     if (!values) return UNAUTHORIZED;
     if (this.validation && !this.validation.test(values[0]!)) return UNAUTHORIZED;

@@ -198,6 +198,22 @@ describe("admin: TestInvokeAuthorizer (through the AWS SDK)", () => {
     assert.equal(endpoint.calls.length, before + 4);
   });
 
+  test("a REQUEST authorizer without identity sources (so without caching) is called, not refused", async () => {
+    const open = await t.apigateway.send(
+      new CreateAuthorizerCommand({
+        restApiId: apiId,
+        name: "open",
+        type: "REQUEST",
+        authorizerUri: endpoint.url,
+        authorizerResultTtlInSeconds: 0,
+      }),
+    );
+    const before = endpoint.calls.length;
+    const r = await invoke({ authorizerId: open.id!, headers: { "x-user": "allow" } });
+    assert.equal(r.clientStatus, 200, r.log);
+    assert.equal(endpoint.calls.length, before + 1);
+  });
+
   test("a REQUEST authorizer gets the simulated request: headers, multi-value headers, path, query and stage variables", async () => {
     const r = await invoke({
       authorizerId: requestId,
