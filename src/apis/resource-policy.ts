@@ -40,8 +40,14 @@ export interface PolicyStatement {
   invoke: boolean;
   /** It applies to `execute-api:InvalidateCache` (a client's `Cache-Control: max-age=0`). */
   invalidateCache: boolean;
-  /** It names a principal other than everyone (an IAM one): it never matches gateway callers. */
+  /** It names a principal other than everyone (an IAM one). */
   iamPrincipal: boolean;
+  /**
+   * The AWS accounts it names as a whole (`123456789012`, `arn:aws:iam::123456789012:root`): they
+   * match AWS_IAM callers of the tenants with those account ids. Other IAM principals (users,
+   * roles, services) match no gateway caller.
+   */
+  principalAccounts?: string[];
   resources?: string[];
   notResources?: string[];
   conditions: PolicyCondition[];
@@ -108,6 +114,7 @@ function statementOf(raw: unknown, index: number, apiId: string, principal: bool
   if (raw.Principal === undefined && principal)
     throw invalid(`${where} needs a Principal ("*" for every caller)`);
   const iamPrincipal = raw.Principal !== undefined && !isEveryone(raw.Principal);
+  const principalAccounts = iamPrincipal ? accountsOf(raw.Principal, `${where}.Principal`) : [];
 
   if ((raw.Action === undefined) === (raw.NotAction === undefined))
     throw invalid(`${where} needs Action or NotAction (one of them)`);
@@ -169,6 +176,7 @@ function statementOf(raw: unknown, index: number, apiId: string, principal: bool
     invoke,
     invalidateCache,
     iamPrincipal,
+    ...(principalAccounts.length ? { principalAccounts } : {}),
     ...(resourceKey === "Resource" ? { resources } : { notResources: resources }),
     conditions,
   };
@@ -195,13 +203,31 @@ function matchesInvalidateCache(action: string): boolean {
   return a === "*" || a === "execute-api:*" || a === "execute-api:invalidatecache";
 }
 
+const ACCOUNT = /^\d{12}$/;
+const ACCOUNT_ROOT = /^arn:aws[\w-]*:iam::(\d{12}):root$/;
+const IAM_ARN = /^arn:aws[\w-]*:(iam|sts)::\d{12}:\S+$/;
+
+/** The accounts an IAM Principal names as a whole; a malformed AWS principal is a 400. */
+function accountsOf(principal: unknown, where: string): string[] {
+  if (!isObject(principal)) throw invalid(`${where} must be "*" or an object such as {"AWS": [...]}`);
+  if (principal.AWS === undefined) return [];
+  const accounts: string[] = [];
+  for (const name of strings(principal.AWS, `${where}.AWS`)) {
+    if (ACCOUNT.test(name)) accounts.push(name);
+    else if (ACCOUNT_ROOT.test(name)) accounts.push(ACCOUNT_ROOT.exec(name)![1]!);
+    else if (name !== "*" && !IAM_ARN.test(name))
+      throw invalid(`${where}.AWS: '${name}' is not an account id or an IAM ARN`);
+  }
+  return accounts;
+}
+
 function isEveryone(principal: unknown): boolean {
   if (principal === "*") return true;
   if (!isObject(principal)) return false;
   const aws = principal.AWS;
   return (
     Object.keys(principal).length === 1 &&
-    (aws === "*" || (Array.isArray(aws) && aws.length === 1 && aws[0] === "*"))
+    (aws === "*" || (Array.isArray(aws) && aws.includes("*")))
   );
 }
 

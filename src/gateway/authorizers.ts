@@ -35,8 +35,10 @@ export interface AuthorizeRequest {
 /** Who an authorizer says the caller is. Cached answers are shared by every request they fit. */
 export interface Identity {
   principalId: string;
-  /** The tenant, from a JWT authorizer's tenant claim. */
+  /** The tenant, from a JWT authorizer's tenant claim (or an AWS_IAM caller's key pair). */
   tenantId?: string;
+  /** An AWS_IAM caller's AWS account (its tenant's), for resource policies naming accounts. */
+  accountId?: string;
   /** The API key value an HTTP authorizer returned (`usageIdentifierKey`). */
   usageIdentifierKey?: string;
   /** Its lookup hash, computed once per cached answer. */

@@ -450,6 +450,7 @@ export class Gateway {
     credential.identity ??= {
       principalId: accessKeyId,
       tenantId: credential.tenantId,
+      accountId: credential.accountId,
       headerLines: identityHeaderLines(accessKeyId),
     };
     return credential as SigningCredential & { secretAccessKey: string; identity: Identity };
@@ -550,6 +551,7 @@ export class Gateway {
           tenantId: key?.tenantId ?? ctx.identity?.tenantId,
           keyId: key?.id,
           principalId: ctx.identity?.principalId,
+          accountId: ctx.identity?.accountId,
         });
       if (allowed) ctx.invalidate = true;
       else if (route.cache.strategy === "FAIL_WITH_403") {
@@ -612,6 +614,7 @@ export class Gateway {
       tenantId: ctx.key?.tenantId ?? ctx.identity?.tenantId,
       keyId: ctx.key?.id,
       principalId: ctx.identity?.principalId,
+      accountId: ctx.identity?.accountId,
     });
     return decision === "allow" ? undefined : resourcePolicyRefusal(resource, decision);
   }

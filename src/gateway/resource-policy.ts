@@ -17,6 +17,8 @@ export interface PolicySubject {
   tenantId?: string;
   keyId?: string;
   principalId?: string;
+  /** The AWS account of an AWS_IAM caller (its tenant's). */
+  accountId?: string;
 }
 
 export type PolicyDecision = "allow" | "deny" | "implicit-deny";
@@ -44,13 +46,20 @@ export class CompiledPolicy {
     this.statements = [];
     this.invalidation = [];
     for (const s of policy.statements) {
-      // IAM principals (which no gateway caller is) never apply to a request.
-      if (s.iamPrincipal || (!s.invoke && !s.invalidateCache)) continue;
+      // IAM principals other than whole accounts (users, roles: no gateway caller is one) never apply.
+      const accounts = s.principalAccounts;
+      if ((s.iamPrincipal && !accounts) || (!s.invoke && !s.invalidateCache)) continue;
+      const conditions = s.conditions.map(compileCondition);
+      if (accounts) {
+        const named = new Set(accounts);
+        conditions.push((subject) => subject.accountId !== undefined && named.has(subject.accountId));
+        needsIdentity = true;
+      }
       const compiled = {
         deny: s.effect === "Deny",
         resources: compileWildcards(s.resources),
         notResources: compileWildcards(s.notResources),
-        conditions: s.conditions.map(compileCondition),
+        conditions,
       };
       if (s.invalidateCache) this.invalidation.push(compiled);
       // Other actions never apply to a request.

@@ -520,6 +520,7 @@ export interface InvalidationSubject {
   tenantId?: string;
   keyId?: string;
   principalId?: string;
+  accountId?: string;
 }
 
 /**

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Sha256 } from "@aws-crypto/sha256-js";
-import { CreateDeploymentCommand, ImportRestApiCommand } from "@aws-sdk/client-api-gateway";
+import {
+  CreateDeploymentCommand,
+  ImportRestApiCommand,
+  UpdateRestApiCommand,
+} from "@aws-sdk/client-api-gateway";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { call, type GatewayResponse, gatewayCaughtUp, planWithKey } from "../helpers/gateway-fixture.js";
@@ -245,5 +249,57 @@ describe("gateway: AWS_IAM methods check the caller's SigV4 signature with its t
     assert.equal(r.status, 403);
     assert.equal(r.headers.get("x-amzn-errortype"), "UnrecognizedClientException");
     assert.equal((await signed("/prod/orders")).status, 200);
+  });
+
+  test("a resource policy naming AWS accounts applies to the AWS_IAM callers of those tenants", async () => {
+    const own = await t.admin("POST", `/tenants/${tenantId}/credentials`, {});
+    const otherTenant = (await t.admin("POST", "/tenants", { name: "globex" })).body.id;
+    const other = (await t.admin("POST", `/tenants/${otherTenant}/credentials`, {})).body;
+    assert.notEqual(other.accountId, own.body.accountId);
+    const setPolicy = (policy: unknown) =>
+      t.apigateway.send(
+        new UpdateRestApiCommand({
+          restApiId: apiId,
+          patchOperations: [{ op: "replace", path: "/policy", value: JSON.stringify(policy) }],
+        }),
+      );
+    await assert.rejects(
+      setPolicy({
+        Statement: [
+          { Effect: "Allow", Principal: { AWS: "acme" }, Action: "execute-api:Invoke", Resource: "*" },
+        ],
+      }),
+      /Principal.AWS: 'acme' is not an account id or an IAM ARN/,
+    );
+    await setPolicy({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: [`arn:aws:iam::${own.body.accountId}:root`] },
+          Action: "execute-api:Invoke",
+          Resource: "execute-api:/*",
+        },
+        {
+          Effect: "Deny",
+          Principal: { AWS: own.body.accountId },
+          Action: "execute-api:Invoke",
+          Resource: "execute-api:/*/POST/orders",
+        },
+      ],
+    });
+    await t.apigateway.send(new CreateDeploymentCommand({ restApiId: apiId, stageName: "prod" }));
+    await gatewayCaughtUp(t);
+    const keys = (body: { accessKeyId: string; secretAccessKey: string }) => ({
+      accessKeyId: body.accessKeyId,
+      secretAccessKey: body.secretAccessKey,
+    });
+    assert.equal((await signed("/prod/orders", { keys: keys(own.body) })).status, 200);
+    const outsider = await signed("/prod/orders", { keys: keys(other) });
+    assert.equal(outsider.status, 403);
+    assert.equal(outsider.headers.get("x-amzn-errortype"), "AccessDeniedException");
+    const denied = await signed("/prod/orders", { method: "POST", body: "{}", keys: keys(own.body) });
+    assert.equal(denied.status, 403);
+    assert.match(denied.body.Message, /with an explicit deny$/);
   });
 });
