@@ -225,10 +225,7 @@ function isEveryone(principal: unknown): boolean {
   if (principal === "*") return true;
   if (!isObject(principal)) return false;
   const aws = principal.AWS;
-  return (
-    Object.keys(principal).length === 1 &&
-    (aws === "*" || (Array.isArray(aws) && aws.includes("*")))
-  );
+  return Object.keys(principal).length === 1 && (aws === "*" || (Array.isArray(aws) && aws.includes("*")));
 }
 
 function strings(value: unknown, where: string): string[] {
