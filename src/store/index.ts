@@ -136,7 +136,9 @@ function sqlite(dataDir: string): Kysely<Database> {
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 function postgres(connectionString: string): Kysely<Database> {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 10 }) }),
-  });
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  // An idle connection the server ended (a restart, a failover, an administrator) is dropped from
+  // the pool and replaced on the next query; unhandled, its error would end the process.
+  pool.on("error", () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

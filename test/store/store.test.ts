@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import pg from "pg";
 import { fromJson, isUniqueViolation, openStore, type Store, toJson } from "../../src/store/index.js";
 import { DIALECTS, freshPostgresDatabase } from "../helpers/tollgate.js";
 
@@ -198,6 +199,24 @@ for (const dialect of DIALECTS) {
           .execute();
         assert.deepEqual(rows, [], `${table} rows remain`);
       }
+    });
+
+    test("postgres: idle connections the server ends are replaced, not fatal", {
+      skip: dialect !== "postgres",
+    }, async () => {
+      // Some pooled connections sit idle; the server ends them, as a restart or failover would.
+      await Promise.all([1, 2, 3].map(() => store.revision()));
+      const admin = new pg.Client({ connectionString: process.env.TOLLGATE_TEST_DATABASE_URL });
+      await admin.connect();
+      const name = new URL(options.databaseUrl!).pathname.slice(1);
+      const ended = await admin.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+        [name],
+      );
+      await admin.end();
+      assert.ok(ended.rowCount! > 0, "no connection was ended");
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(typeof (await store.revision()), "number");
     });
   });
 }
