@@ -10,6 +10,9 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { HttpRequest } from "@smithy/protocol-http";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -39,6 +42,7 @@ const POLICIES = [
   "validation",
   "firewall",
   "cors",
+  "iam",
 ];
 if (POLICY && !POLICIES.includes(POLICY)) {
   console.error(`Unknown BENCH_POLICY '${POLICY}': expected one of ${POLICIES.join(", ")}`);
@@ -215,7 +219,12 @@ createServer((req, res) => { req.resume(); req.on("end", () => { res.writeHead(2
 type AdminCall = (method: string, path: string, body: unknown) => Promise<Record<string, string>>;
 
 /** Configures BENCH_POLICY on the bench API (deployed again when the policy is frozen with deployments). */
-async function configurePolicy(call: AdminCall, apiId: string, tenantId: string): Promise<void> {
+async function configurePolicy(
+  call: AdminCall,
+  apiId: string,
+  tenantId: string,
+  port: number,
+): Promise<void> {
   const resources = (await call("GET", `/restapis/${apiId}/resources`, undefined)) as unknown as {
     item: Array<{ id: string; path: string }>;
   };
@@ -325,6 +334,29 @@ async function configurePolicy(call: AdminCall, apiId: string, tenantId: string)
       action: "BLOCK",
       headerPatterns: [{ name: "user-agent", pattern: "sqlmap|nikto" }],
     });
+  } else if (POLICY === "iam") {
+    // AWS_IAM on GET /pets, signed with the bench tenant's key pair (the key is the same tenant's).
+    // One signature serves the whole run: Tollgate, as AWS, accepts it for 15 minutes.
+    const pair = await call("POST", `/tenants/${tenantId}/credentials`, {});
+    await method("GET", [{ op: "replace", path: "/authorizationType", value: "AWS_IAM" }]);
+    await redeploy();
+    const signed = await new SignatureV4({
+      credentials: { accessKeyId: pair.accessKeyId!, secretAccessKey: pair.secretAccessKey! },
+      region: "us-east-1",
+      service: "execute-api",
+      sha256: Sha256,
+    }).sign(
+      new HttpRequest({
+        method: "GET",
+        protocol: "http:",
+        hostname: "127.0.0.1",
+        port,
+        path: "/dev/pets",
+        headers: { host: `127.0.0.1:${port}` },
+      }),
+    );
+    const { host: _, ...headers } = signed.headers;
+    fixture.headers = headers;
   } else if (POLICY === "cors") {
     await call("PATCH", `/restapis/${apiId}`, {
       patchOperations: [
@@ -347,6 +379,7 @@ async function verifyPolicy(base: string): Promise<void> {
     "tenant-access": ["/dev/pets", { method: "POST", headers: json, body: PET }, 403],
     validation: ["/dev/pets", { method: "POST", headers: json, body: "{}" }, 400],
     firewall: ["/dev/index.php", { headers: key }, 403],
+    iam: ["/dev/pets", { headers: key }, 403],
     cors: [
       "/dev/pets",
       { method: "OPTIONS", headers: { origin: ORIGIN, "access-control-request-method": "GET" } },
@@ -438,7 +471,7 @@ async function tollgate(
     customerId: tenant.id,
   });
   await call("POST", `/usageplans/${plan.id}/keys`, { keyId: key.id, keyType: "API_KEY" });
-  if (withPolicy) await configurePolicy(call, api.id!, tenant.id!);
+  if (withPolicy) await configurePolicy(call, api.id!, tenant.id!, port);
   await new Promise((r) => setTimeout(r, 1500));
   if (withPolicy) await verifyPolicy(`http://127.0.0.1:${port}`);
   return {

@@ -28,6 +28,7 @@ const ALL = [
   "validation",
   "firewall",
   "cors",
+  "iam",
 ];
 const policies = process.env.BENCH_POLICIES?.split(",") ?? ALL;
 const work = mkdtempSync(join(tmpdir(), "tollgate-bench-policies-"));

@@ -3,9 +3,8 @@
  * request received: the admin API's (AWS CLI and SDKs) and the gateway's AWS_IAM methods. The
  * expected signature is computed with the SDK's own signer, so both sides canonicalize alike.
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { safeEqual } from "./secrets.js";
@@ -31,6 +30,55 @@ export interface SignedRequest {
   url: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
+}
+
+/** The signer's hash on node:crypto (the pure-JS one costs about as much as the rest of a request). */
+class NodeSha256 {
+  private readonly hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(toBuffer(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return this.hash.digest();
+  }
+}
+
+function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
+/**
+ * Signers by key pair, region and service: each keeps its derived signing keys (one per day), so a
+ * caller's requests after the first cost no key derivation.
+ */
+const signers = new Map<string, SignatureV4>();
+const MAX_SIGNERS = 1000;
+
+function signerFor(
+  accessKeyId: string,
+  secretAccessKey: string,
+  region: string,
+  service: string,
+): SignatureV4 {
+  const id = `${accessKeyId}\u0000${secretAccessKey}\u0000${region}\u0000${service}`;
+  let signer = signers.get(id);
+  if (!signer) {
+    signer = new SignatureV4({
+      credentials: { accessKeyId, secretAccessKey },
+      region,
+      service,
+      sha256: NodeSha256,
+      applyChecksum: false,
+    });
+    if (signers.size >= MAX_SIGNERS) signers.delete(signers.keys().next().value!);
+    signers.set(id, signer);
+  }
+  return signer;
 }
 
 /** AWS refuses signatures whose date is more than 15 minutes away from its clock. */
@@ -114,13 +162,7 @@ export async function verifySigV4<T extends { secretAccessKey: string }>(
       "The provided 'x-amz-content-sha256' header does not match what was computed.",
     );
   }
-  const expected = await new SignatureV4({
-    credentials: { accessKeyId: accessKeyId!, secretAccessKey: signing.secretAccessKey },
-    region: region!,
-    service: scopeService!,
-    sha256: Sha256,
-    applyChecksum: false,
-  }).sign(
+  const expected = await signerFor(accessKeyId!, signing.secretAccessKey, region!, scopeService!).sign(
     new HttpRequest({
       method: request.method,
       protocol: "http:",
