@@ -171,7 +171,7 @@ export class AccountService {
       .select(["tenant_credentials.tenant_id", "tenant_credentials.secret_sealed", "tenants.enabled"])
       .where("tenant_credentials.access_key_id", "=", accessKeyId)
       .executeTakeFirst();
-    if (!row || row.enabled !== 1) return undefined;
+    if (row?.enabled !== 1) return undefined;
     return {
       tenantId: row.tenant_id,
       accountId: await this.accountOf(row.tenant_id),
@@ -188,7 +188,7 @@ export class AccountService {
       .select(["tenant_credentials.tenant_id", "tenants.enabled"])
       .where("tenant_credentials.token_hash", "=", this.box.hash(token))
       .executeTakeFirst();
-    if (!row || row.enabled !== 1) return undefined;
+    if (row?.enabled !== 1) return undefined;
     return { tenantId: row.tenant_id, accountId: await this.accountOf(row.tenant_id) };
   }
 }

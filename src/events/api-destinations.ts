@@ -258,7 +258,7 @@ export class ApiDestinationService {
   /** What a delivery needs: the endpoint, its limits and its live secrets, opened. */
   async resolve(account: string, name: string): Promise<ResolvedDestination | undefined> {
     const row = await this.row(account, name);
-    if (!row || row.state !== "ACTIVE") return undefined;
+    if (row?.state !== "ACTIVE") return undefined;
     const now = this.clock.now();
     return {
       uuid: row.uuid,

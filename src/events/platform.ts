@@ -174,7 +174,7 @@ export class OutboxPublisher {
       .select(["event_buses.name as bus", "event_sources.state"])
       .where("event_sources.name", "=", source)
       .executeTakeFirst();
-    if (!row || row.state !== "ACTIVE") return undefined;
+    if (row?.state !== "ACTIVE") return undefined;
     return { account, bus: row.bus, source };
   }
 }

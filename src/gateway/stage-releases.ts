@@ -67,7 +67,11 @@ export function decorateBoth(
   first: (route: Route) => void,
   second: ((route: Route) => void) | undefined,
 ): (route: Route) => void {
-  return second ? (route) => (first(route), second(route)) : first;
+  if (!second) return first;
+  return (route) => {
+    first(route);
+    second(route);
+  };
 }
 
 /**
