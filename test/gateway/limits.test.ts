@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { CreateDeploymentCommand, UpdateStageCommand } from "@aws-sdk/client-api-gateway";
 import { ManualClock } from "../../src/core/clock.js";
-import { call, deployEchoApi, gatewayCaughtUp, planWithKey } from "../helpers/gateway-fixture.js";
+import {
+  call,
+  deployEchoApi,
+  echoApiWorld,
+  gatewayCaughtUp,
+  planWithKey,
+} from "../helpers/gateway-fixture.js";
 import { startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
 import { startUpstream, type Upstream } from "../helpers/upstream.js";
 
@@ -15,21 +21,12 @@ async function statuses(t: TestTollgate, n: number, path: string, key?: string):
 
 describe("gateway: throttling and quotas (injected clock)", () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+  const w = echoApiWorld({ clock });
   let t: TestTollgate;
   let upstream: Upstream;
   let apiId: string;
-
-  before(async () => {
-    upstream = await startUpstream();
-    t = await startTestTollgate({
-      clock,
-      env: { TOLLGATE_ACCOUNT_RATE_LIMIT: "1000000", TOLLGATE_ACCOUNT_BURST_LIMIT: "1000000" },
-    });
-    apiId = await deployEchoApi(t, upstream.url);
-  });
-  after(async () => {
-    await t.close();
-    await upstream.close();
+  before(() => {
+    ({ t, upstream, apiId } = w);
   });
 
   test("the plan's bucket admits its burst, then 429 Too Many Requests with Retry-After and RateLimit fields; it refills at the rate", async () => {

@@ -1,17 +1,16 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { createMetricsRegistry } from "../../src/core/metrics.js";
 import { GatewayMetrics } from "../../src/gateway/index.js";
 import {
   call,
-  deployEchoApi,
+  echoApiWorld,
   gatewayCaughtUp,
   type PlanWithKey,
   planWithKey,
 } from "../helpers/gateway-fixture.js";
 import { parsePrometheusText, type Scrape } from "../helpers/prometheus.js";
-import { startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
-import { startUpstream, type Upstream } from "../helpers/upstream.js";
+import type { TestTollgate } from "../helpers/tollgate.js";
 
 async function scrape(t: TestTollgate): Promise<Scrape> {
   const response = await fetch(`${t.tollgate.adminUrl}/metrics`);
@@ -21,21 +20,15 @@ async function scrape(t: TestTollgate): Promise<Scrape> {
 }
 
 describe("gateway: Prometheus metrics on the admin port", () => {
+  const w = echoApiWorld();
   let t: TestTollgate;
-  let upstream: Upstream;
   let apiId: string;
   let tenant: PlanWithKey;
 
   before(async () => {
-    upstream = await startUpstream();
-    t = await startTestTollgate();
-    apiId = await deployEchoApi(t, upstream.url);
+    ({ t, apiId } = w);
     tenant = await planWithKey(t, apiId, { quota: { limit: 3, period: "DAY", offset: 0 } });
     await gatewayCaughtUp(t);
-  });
-  after(async () => {
-    await t.close();
-    await upstream.close();
   });
 
   test("requests, rejections and latencies are counted by API, stage, resource, method, status class, tenant and plan", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import {
   CreateBasePathMappingCommand,
   CreateDomainNameCommand,
@@ -11,29 +11,23 @@ import { IDENTITY_HEADERS } from "../../src/gateway/index.js";
 import {
   call,
   deployEchoApi,
+  echoApiWorld,
   gatewayCaughtUp,
   type PlanWithKey,
   planWithKey,
 } from "../helpers/gateway-fixture.js";
-import { startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
-import { startUpstream, type Upstream } from "../helpers/upstream.js";
+import type { TestTollgate } from "../helpers/tollgate.js";
 
 describe("gateway: routing, identification and proxying", () => {
+  const w = echoApiWorld();
   let t: TestTollgate;
-  let upstream: Upstream;
   let apiId: string;
   let tenant: PlanWithKey;
 
   before(async () => {
-    upstream = await startUpstream();
-    t = await startTestTollgate();
-    apiId = await deployEchoApi(t, upstream.url);
+    ({ t, apiId } = w);
     tenant = await planWithKey(t, apiId);
     await gatewayCaughtUp(t);
-  });
-  after(async () => {
-    await t.close();
-    await upstream.close();
   });
 
   test("a templated path reaches the upstream with the parameter substituted and the query kept", async () => {

@@ -1,32 +1,27 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import {
   call,
-  deployEchoApi,
+  echoApiWorld,
   gatewayCaughtUp,
   type PlanWithKey,
   planWithKey,
 } from "../helpers/gateway-fixture.js";
-import { startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
-import { startUpstream, type Upstream } from "../helpers/upstream.js";
+import type { TestTollgate } from "../helpers/tollgate.js";
+import type { Upstream } from "../helpers/upstream.js";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 describe("gateway: W3C trace context to the upstream", () => {
+  const w = echoApiWorld();
   let t: TestTollgate;
   let upstream: Upstream;
   let tenant: PlanWithKey;
 
   before(async () => {
-    upstream = await startUpstream();
-    t = await startTestTollgate();
-    const apiId = await deployEchoApi(t, upstream.url);
-    tenant = await planWithKey(t, apiId);
+    ({ t, upstream } = w);
+    tenant = await planWithKey(t, w.apiId);
     await gatewayCaughtUp(t);
-  });
-  after(async () => {
-    await t.close();
-    await upstream.close();
   });
 
   test("a client's trace continues: same trace id and flags, a new parent id (the gateway's hop), tracestate unchanged", async () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
+import { after, before } from "node:test";
 import {
   CreateApiKeyCommand,
   CreateDeploymentCommand,
@@ -9,7 +10,8 @@ import {
   type QuotaSettings,
   type ThrottleSettings,
 } from "@aws-sdk/client-api-gateway";
-import type { TestTollgate } from "./tollgate.js";
+import { startTestTollgate, type TestTollgate, type TestTollgateOptions } from "./tollgate.js";
+import { startUpstream, type Upstream } from "./upstream.js";
 
 export const ECHO_OPENAPI = readFileSync(new URL("../fixtures/openapi/gateway-echo.yaml", import.meta.url));
 
@@ -24,6 +26,42 @@ export async function deployEchoApi(t: TestTollgate, upstreamUrl: string, stage 
     }),
   );
   return api.id!;
+}
+
+/** What `echoApiWorld` sets up; its fields are filled in by the `before` hook it registers. */
+export interface EchoApiWorld {
+  t: TestTollgate;
+  upstream: Upstream;
+  /** The echo API, deployed to the world's stage. */
+  apiId: string;
+}
+
+/**
+ * Registers node:test `before`/`after` hooks (call it inside a `describe`) that start an upstream
+ * and a test Tollgate and deploy the echo API to `stage` (`dev` by default), then close both.
+ * The account throttle defaults to 1,000,000 rps and burst so it never interferes; `env`
+ * overrides it and adds settings.
+ */
+export function echoApiWorld(options: TestTollgateOptions & { stage?: string } = {}): EchoApiWorld {
+  const { stage, ...tollgateOptions } = options;
+  const world = {} as EchoApiWorld;
+  before(async () => {
+    world.upstream = await startUpstream();
+    world.t = await startTestTollgate({
+      ...tollgateOptions,
+      env: {
+        TOLLGATE_ACCOUNT_RATE_LIMIT: "1000000",
+        TOLLGATE_ACCOUNT_BURST_LIMIT: "1000000",
+        ...tollgateOptions.env,
+      },
+    });
+    world.apiId = await deployEchoApi(world.t, world.upstream.url, stage);
+  });
+  after(async () => {
+    await world.t?.close();
+    await world.upstream?.close();
+  });
+  return world;
 }
 
 export interface PlanWithKey {
