@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { ManualClock } from "../../src/core/clock.js";
 import {
   call,
-  deployEchoApi,
+  echoApiWorld,
   gatewayCaughtUp,
   type PlanWithKey,
   planWithKey,
 } from "../helpers/gateway-fixture.js";
-import { DIALECTS, startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
-import { startUpstream, type Upstream } from "../helpers/upstream.js";
+import { DIALECTS, type TestTollgate } from "../helpers/tollgate.js";
+import type { Upstream } from "../helpers/upstream.js";
 
 /** Sends `n` requests one after another and returns their statuses. */
 async function statuses(t: TestTollgate, n: number, key: string): Promise<number[]> {
@@ -21,19 +21,14 @@ async function statuses(t: TestTollgate, n: number, key: string): Promise<number
 for (const dialect of DIALECTS)
   describe(`${dialect}: billing end to end: requests through the gateway, a top-up, the month's invoice`, () => {
     const clock = new ManualClock(Date.UTC(2026, 2, 5, 12));
+    const w = echoApiWorld({ dialect, clock });
     let t: TestTollgate;
     let upstream: Upstream;
     let tenant: PlanWithKey;
 
     before(async () => {
-      upstream = await startUpstream();
-      t = await startTestTollgate({
-        dialect,
-        clock,
-        env: { TOLLGATE_ACCOUNT_RATE_LIMIT: "1000000", TOLLGATE_ACCOUNT_BURST_LIMIT: "1000000" },
-      });
-      const apiId = await deployEchoApi(t, upstream.url);
-      tenant = await planWithKey(t, apiId, {
+      ({ t, upstream } = w);
+      tenant = await planWithKey(t, w.apiId, {
         quota: { limit: 10, period: "MONTH", offset: 0 },
         tenantName: "gateway-co",
       });
@@ -50,10 +45,6 @@ for (const dialect of DIALECTS)
       });
       assert.equal(sub.status, 201);
       await gatewayCaughtUp(t);
-    });
-    after(async () => {
-      await t.close();
-      await upstream.close();
     });
 
     test("a top-up admits exactly its extra requests, and the invoice bills fee, overage and top-up to the cent", async () => {

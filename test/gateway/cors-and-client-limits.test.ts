@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import {
   CreateDeploymentCommand,
   GetRestApiCommand,
   UpdateRestApiCommand,
 } from "@aws-sdk/client-api-gateway";
-import { call, deployEchoApi, gatewayCaughtUp, planWithKey } from "../helpers/gateway-fixture.js";
+import { call, echoApiWorld, gatewayCaughtUp, planWithKey } from "../helpers/gateway-fixture.js";
 import { rejection } from "../helpers/sdk.js";
-import { startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
-import { startUpstream, type Upstream } from "../helpers/upstream.js";
+import type { TestTollgate } from "../helpers/tollgate.js";
+import type { Upstream } from "../helpers/upstream.js";
 
 /** Writes `head` on a raw connection and returns what the server sent until it closed. */
 function raw(url: string, head: string): Promise<string> {
@@ -41,16 +41,15 @@ describe("gateway: CORS per API, and slow-client and header limits", () => {
       }),
     );
 
+  const w = echoApiWorld({
+    env: {
+      TOLLGATE_HEADERS_TIMEOUT_MS: "300",
+      TOLLGATE_REQUEST_TIMEOUT_MS: "600",
+      TOLLGATE_MAX_HEADER_BYTES: "4096",
+    },
+  });
   before(async () => {
-    upstream = await startUpstream();
-    t = await startTestTollgate({
-      env: {
-        TOLLGATE_HEADERS_TIMEOUT_MS: "300",
-        TOLLGATE_REQUEST_TIMEOUT_MS: "600",
-        TOLLGATE_MAX_HEADER_BYTES: "4096",
-      },
-    });
-    apiId = await deployEchoApi(t, upstream.url);
+    ({ t, upstream, apiId } = w);
     key = (await planWithKey(t, apiId)).key;
     await cors({
       allowOrigins: [app],
@@ -66,10 +65,6 @@ describe("gateway: CORS per API, and slow-client and header limits", () => {
       }),
     );
     await gatewayCaughtUp(t);
-  });
-  after(async () => {
-    await t.close();
-    await upstream.close();
   });
 
   test("a preflight from an allowed origin is answered by the gateway; the upstream never sees it", async () => {

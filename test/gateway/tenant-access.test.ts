@@ -6,13 +6,13 @@ import { after, before, describe, test } from "node:test";
 import { request } from "undici";
 import {
   call,
-  deployEchoApi,
   ECHO_OPENAPI,
+  echoApiWorld,
   gatewayCaughtUp,
   planWithKey,
 } from "../helpers/gateway-fixture.js";
 import { spawnTollgate, type TollgateProcess } from "../helpers/process.js";
-import { freshPostgresDatabase, startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
+import { freshPostgresDatabase, type TestTollgate } from "../helpers/tollgate.js";
 import { startUpstream, type Upstream } from "../helpers/upstream.js";
 
 const patch = (...patchOperations: Array<{ op: string; path: string; value?: string }>) => ({
@@ -20,20 +20,12 @@ const patch = (...patchOperations: Array<{ op: string; path: string; value?: str
 });
 
 describe("gateway: per-tenant block and access lists", () => {
+  const w = echoApiWorld();
   let t: TestTollgate;
   let upstream: Upstream;
   let apiId: string;
-
-  before(async () => {
-    upstream = await startUpstream();
-    t = await startTestTollgate({
-      env: { TOLLGATE_ACCOUNT_RATE_LIMIT: "100000", TOLLGATE_ACCOUNT_BURST_LIMIT: "100000" },
-    });
-    apiId = await deployEchoApi(t, upstream.url);
-  });
-  after(async () => {
-    await t.close();
-    await upstream.close();
+  before(() => {
+    ({ t, upstream, apiId } = w);
   });
 
   test("a blocked tenant's keys answer 403 with the reason, and work again once unblocked", async () => {
