@@ -10,7 +10,13 @@ import { ACCESS_LOG_VARIABLES } from "../../src/apis/index.js";
 import { createMetricsRegistry } from "../../src/core/metrics.js";
 import { compileLogFormat, RENDERED_VARIABLES } from "../../src/gateway/access-log-format.js";
 import { AccessLog, type AccessLogEntry } from "../../src/gateway/index.js";
-import { deployEchoApi, gatewayCaughtUp, type PlanWithKey, planWithKey } from "../helpers/gateway-fixture.js";
+import {
+  deployEchoApi,
+  echoApiWorld,
+  gatewayCaughtUp,
+  type PlanWithKey,
+  planWithKey,
+} from "../helpers/gateway-fixture.js";
 import { parsePrometheusText } from "../helpers/prometheus.js";
 import { startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
 import { startUpstream, type Upstream } from "../helpers/upstream.js";
@@ -97,17 +103,11 @@ describe("access log formats: $context variables", () => {
 });
 
 describe("access log formats: checked by UpdateStage", () => {
+  const w = echoApiWorld();
   let t: TestTollgate;
-  let upstream: Upstream;
   let apiId: string;
-  before(async () => {
-    upstream = await startUpstream();
-    t = await startTestTollgate();
-    apiId = await deployEchoApi(t, upstream.url);
-  });
-  after(async () => {
-    await t.close();
-    await upstream.close();
+  before(() => {
+    ({ t, apiId } = w);
   });
 
   test("every variable UpdateStage accepts is one the gateway renders, and the other way round", () => {

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ManualClock } from "../../src/core/clock.js";
 import { redisSkip, startRedis, type TestRedis } from "../counters/helpers/redis-server.js";
-import { call, deployEchoApi, gatewayCaughtUp, planWithKey } from "../helpers/gateway-fixture.js";
+import {
+  call,
+  deployEchoApi,
+  echoApiWorld,
+  gatewayCaughtUp,
+  planWithKey,
+} from "../helpers/gateway-fixture.js";
 import { startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
 import { startUpstream, type Upstream } from "../helpers/upstream.js";
 
@@ -11,6 +17,7 @@ const patch = (...patchOperations: Array<{ op: string; path: string; value?: str
 });
 
 describe("gateway: the firewall's rules and IP sets", () => {
+  const w = echoApiWorld();
   let t: TestTollgate;
   let upstream: Upstream;
   let apiId: string;
@@ -23,17 +30,9 @@ describe("gateway: the firewall's rules and IP sets", () => {
   }
 
   before(async () => {
-    upstream = await startUpstream();
-    t = await startTestTollgate({
-      env: { TOLLGATE_ACCOUNT_RATE_LIMIT: "100000", TOLLGATE_ACCOUNT_BURST_LIMIT: "100000" },
-    });
-    apiId = await deployEchoApi(t, upstream.url);
+    ({ t, upstream, apiId } = w);
     key = (await planWithKey(t, apiId)).key;
     await gatewayCaughtUp(t);
-  });
-  after(async () => {
-    await t.close();
-    await upstream.close();
   });
 
   test("a BLOCK rule on an IP set refuses everything from it before routing; an earlier ALLOW rule lets some through", async () => {
@@ -178,21 +177,11 @@ describe("gateway: the firewall's rules and IP sets", () => {
 
 describe("gateway: IP rate limits for requests without a key", () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+  const w = echoApiWorld({ clock });
   let t: TestTollgate;
-  let upstream: Upstream;
   let apiId: string;
-
-  before(async () => {
-    upstream = await startUpstream();
-    t = await startTestTollgate({
-      clock,
-      env: { TOLLGATE_ACCOUNT_RATE_LIMIT: "100000", TOLLGATE_ACCOUNT_BURST_LIMIT: "100000" },
-    });
-    apiId = await deployEchoApi(t, upstream.url);
-  });
-  after(async () => {
-    await t.close();
-    await upstream.close();
+  before(() => {
+    ({ t, apiId } = w);
   });
 
   test("each address gets a bucket on key-less routes; keyed requests pass their plan's buckets only", async () => {
@@ -259,33 +248,20 @@ describe("gateway: IP rate limits are exact on Redis", { skip: redisSkip }, () =
 
 describe("gateway: IP rate limits behind a trusted proxy", () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+  const w = echoApiWorld({ clock, env: { TOLLGATE_TRUSTED_PROXIES: "127.0.0.1" } });
   let t: TestTollgate;
-  let upstream: Upstream;
 
   before(async () => {
-    upstream = await startUpstream();
-    t = await startTestTollgate({
-      clock,
-      env: {
-        TOLLGATE_TRUSTED_PROXIES: "127.0.0.1",
-        TOLLGATE_ACCOUNT_RATE_LIMIT: "100000",
-        TOLLGATE_ACCOUNT_BURST_LIMIT: "100000",
-      },
-    });
-    const apiId = await deployEchoApi(t, upstream.url);
+    t = w.t;
     const limit = await t.admin("POST", "/firewall/ipratelimits", {
       name: "anonymous",
-      restApiId: apiId,
+      restApiId: w.apiId,
       stage: "dev",
       rateLimit: 1,
       burstLimit: 2,
     });
     assert.equal(limit.status, 201, JSON.stringify(limit.body));
     await gatewayCaughtUp(t);
-  });
-  after(async () => {
-    await t.close();
-    await upstream.close();
   });
 
   const from = async (ip: string) =>
