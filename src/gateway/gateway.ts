@@ -616,7 +616,9 @@ export class Gateway {
       principalId: ctx.identity?.principalId,
       accountId: ctx.identity?.accountId,
     });
-    return decision === "allow" ? undefined : resourcePolicyRefusal(resource, decision);
+    return decision === "allow"
+      ? undefined
+      : resourcePolicyRefusal(resource, decision, ctx.identity?.accountId);
   }
 
   private authorizeRequest(req: IncomingMessage, ctx: RequestContext): AuthorizeRequest {

@@ -121,13 +121,19 @@ function compileCondition(c: PolicyCondition): (s: PolicySubject) => boolean {
     : (s) => !matches(read(s));
 }
 
-/** AWS's 403 for a resource policy that denies, explicitly or for want of an allow. */
-export function resourcePolicyRefusal(resource: string, decision: PolicyDecision): Refusal {
+/** AWS's 403 for a resource policy that denies, explicitly or for want of an allow; `accountId` names an AWS_IAM caller. */
+export function resourcePolicyRefusal(
+  resource: string,
+  decision: PolicyDecision,
+  accountId?: string,
+): Refusal {
+  // An AWS_IAM caller is named by its account, as AWS names the signing identity.
+  const user = accountId === undefined ? "anonymous" : `arn:aws:iam::${accountId}:root`;
   return {
     status: 403,
     type: "AccessDeniedException",
     upperCaseMessage: true,
-    message: `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ${MASKED_PREFIX}${resource}${decision === "deny" ? " with an explicit deny" : ""}`,
+    message: `User: ${user} is not authorized to perform: execute-api:Invoke on resource: ${MASKED_PREFIX}${resource}${decision === "deny" ? " with an explicit deny" : ""}`,
   };
 }
 
