@@ -59,6 +59,15 @@ export function isRefusal(outcome: AuthOutcome): outcome is Refusal {
   return (outcome as Refusal).status !== undefined;
 }
 
+/** An authorizer that threw (a fault, not an answer): 500, its cause in the message. */
+export function authorizerFailure(error: unknown): Refusal {
+  return {
+    status: 500,
+    type: "AuthorizerConfigurationException",
+    message: `The authorizer failed: ${(error as Error)?.message ?? String(error)}`,
+  };
+}
+
 /** What a check saw, filled in only when asked (TestInvokeAuthorizer); the gateway passes none. */
 export interface AuthorizerTrace {
   /** The HTTP status the authorizer endpoint answered. */

@@ -27,6 +27,7 @@ import {
   type AuthOutcome,
   type AuthorizeRequest,
   AuthorizerRegistry,
+  authorizerFailure,
   type Identity,
   identityHeaderLines,
   isRefusal,
@@ -992,15 +993,6 @@ export class Gateway {
     };
     return state.subject;
   }
-}
-
-/** An authorizer that threw (a fault, not an answer): 500, its cause in the message. */
-function authorizerFailure(error: unknown): Refusal {
-  return {
-    status: 500,
-    type: "AuthorizerConfigurationException",
-    message: `The authorizer failed: ${(error as Error)?.message ?? String(error)}`,
-  };
 }
 
 /** Adds the header fields of a decision that apply to `headers`. */

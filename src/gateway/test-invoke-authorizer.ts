@@ -16,6 +16,7 @@ import {
   type AuthorizeRequest,
   type AuthorizerTrace,
   authorizerCheck,
+  authorizerFailure,
   isRefusal,
   RuntimeAuthorizer,
 } from "./authorizers.js";
@@ -61,11 +62,7 @@ async function testInvoke(
     );
     outcome = await runtime.authorize(request);
   } catch (error) {
-    outcome = {
-      status: 500,
-      type: "AuthorizerConfigurationException",
-      message: `The authorizer failed: ${(error as Error)?.message ?? String(error)}`,
-    };
+    outcome = authorizerFailure(error);
   }
   const latency = Math.round(performance.now() - started);
   if (trace.status !== undefined) log.line(`Endpoint response status: ${trace.status}`);
