@@ -4,7 +4,7 @@ import type { Store } from "../store/index.js";
 import { fromJson } from "../store/index.js";
 import type { LogFormat } from "./access-log-format.js";
 import { compileLogFormat } from "./access-log-format.js";
-import { AuthorizerRegistry } from "./authorizers.js";
+import { AuthorizerRegistry, type Identity } from "./authorizers.js";
 import type { CompiledCors } from "./cors.js";
 import { type Firewall, loadFirewall } from "./firewall.js";
 import type { CompiledPolicy } from "./resource-policy.js";
@@ -114,12 +114,16 @@ export interface GatewayConfig {
   caches: Map<string, number>;
 }
 
-/** A tenant's access key as AWS_IAM methods check it; the secret is unsealed on first use. */
+/**
+ * A tenant's access key as AWS_IAM methods check it; the secret is unsealed, and the caller's
+ * identity made, on first use.
+ */
 export interface SigningCredential {
   tenantId: string;
   accountId: string;
   secretSealed: string;
   secretAccessKey?: string;
+  identity?: Identity;
 }
 
 export interface LoadOptions {

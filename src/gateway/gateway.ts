@@ -39,7 +39,6 @@ import {
   loadGatewayConfig,
   type PlanEntry,
   planFor,
-  type SigningCredential,
   type StageEntry,
   type Throttle,
   tenantKeyFor,
@@ -426,26 +425,29 @@ export class Gateway {
     readBody(req, this.maxBodyBytes).then(async (body) => {
       if (!Buffer.isBuffer(body)) return ctx.fail(body);
       ctx.body = body;
-      let signer: SigningCredential & { identity: Identity };
+      let identity: Identity;
       try {
         const signed = { method: ctx.method, url: req.url ?? "/", headers: req.headers, body };
         // Signature freshness is about wall time, whatever clock the gateway meters with.
-        signer = await verifySigV4(signed, (id) => this.signingCredential(id), Date.now(), "execute-api");
+        ({ identity } = await verifySigV4(
+          signed,
+          (id) => this.signingCredential(id),
+          Date.now(),
+          "execute-api",
+        ));
       } catch (error) {
         if (!(error instanceof SignatureError)) return ctx.fail(authorizerFailure(error));
         return ctx.fail({ status: 403, type: error.code, message: error.message });
       }
-      this.authorized(req, res, ctx, signer.identity);
+      this.authorized(req, res, ctx, identity);
     });
   }
 
   /** A tenant's key pair by access key id, its secret unsealed and its identity made once. */
   private signingCredential(
     accessKeyId: string,
-  ): (SigningCredential & { secretAccessKey: string; identity: Identity }) | undefined {
-    const credential = this.config.credentials.get(accessKeyId) as
-      | (SigningCredential & { identity?: Identity })
-      | undefined;
+  ): { secretAccessKey: string; identity: Identity } | undefined {
+    const credential = this.config.credentials.get(accessKeyId);
     if (!credential) return undefined;
     credential.secretAccessKey ??= this.options.secrets.open(credential.secretSealed);
     credential.identity ??= {
@@ -454,7 +456,7 @@ export class Gateway {
       accountId: credential.accountId,
       headerLines: identityHeaderLines(accessKeyId),
     };
-    return credential as SigningCredential & { secretAccessKey: string; identity: Identity };
+    return { secretAccessKey: credential.secretAccessKey, identity: credential.identity };
   }
 
   private authorized(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, outcome: AuthOutcome) {
