@@ -33,6 +33,8 @@ export class BoundedLabel {
 export type { Registry } from "prom-client";
 
 type MetricValue = { labels: Record<string, string>; value: number; metricName?: string };
+/** What prom-client's registry reads from a metric at scrape. */
+type MetricSnapshot = { name: string; help: string; type: string; values: MetricValue[]; aggregator: string };
 
 /**
  * A counter for the request path: one series per label string, incremented as a plain number,
@@ -75,13 +77,7 @@ export class SeriesCounter {
     s.value += by;
   }
 
-  async get(): Promise<{
-    name: string;
-    help: string;
-    type: string;
-    values: MetricValue[];
-    aggregator: string;
-  }> {
+  async get(): Promise<MetricSnapshot> {
     return {
       name: this.name,
       help: this.help,
@@ -148,13 +144,7 @@ export class SeriesHistogram {
     s.count++;
   }
 
-  async get(): Promise<{
-    name: string;
-    help: string;
-    type: string;
-    values: MetricValue[];
-    aggregator: string;
-  }> {
+  async get(): Promise<MetricSnapshot> {
     const values: MetricValue[] = [];
     for (const s of this.series.values()) {
       let cumulative = 0;
