@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import {
   CreateDeploymentCommand,
   FlushStageCacheCommand,
@@ -12,25 +10,9 @@ import {
   type Stage,
 } from "@aws-sdk/client-api-gateway";
 import { call, gatewayCaughtUp } from "../helpers/gateway-fixture.js";
+import { runCli } from "../helpers/process.js";
 import { startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
 import { startUpstream, type Upstream } from "../helpers/upstream.js";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", ...args],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /** An open API proxying GET /items to the upstream's `/{version}/items`, so answers tell versions apart. */
 function document(version: string): string {
@@ -88,7 +70,7 @@ describe("tollgate apply: a stage's response cache and canary", () => {
   /** The deployment the stage serves after the first apply. */
   let first: string;
   const write = (extra: string) => writeFileSync(join(dir, "tollgate.yaml"), config(host, extra));
-  const apply = (...args: string[]) => cli(["apply", "-f", join(dir, "tollgate.yaml"), ...args], env);
+  const apply = (...args: string[]) => runCli(["apply", "-f", join(dir, "tollgate.yaml"), ...args], env);
   const getStage = (): Promise<Stage> =>
     t.apigateway.send(new GetStageCommand({ restApiId: apiId, stageName: "prod" }));
   /** The upstream paths the next `n` gateway requests reach. */

@@ -1,28 +1,10 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { runCli } from "../helpers/process.js";
 import { startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", ...args],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const SHOP = JSON.stringify({
   openapi: "3.0.3",
@@ -75,7 +57,7 @@ describe("tollgate apply: the firewall section and tenants' access", () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   const write = (text: string) => writeFileSync(join(dir, "tollgate.yaml"), text);
-  const apply = (...args: string[]) => cli(["apply", "-f", join(dir, "tollgate.yaml"), ...args], env);
+  const apply = (...args: string[]) => runCli(["apply", "-f", join(dir, "tollgate.yaml"), ...args], env);
 
   before(async () => {
     t = await startTestTollgate();
@@ -147,13 +129,13 @@ describe("tollgate apply: the firewall section and tenants' access", () => {
 
   test("tollgate tenants block and unblock", async () => {
     const tenant = (await t.admin("GET", "/tenants")).body.item[0];
-    const blocked = await cli(["tenants", "block", tenant.id, "--reason", "fraud review", "--json"], env);
+    const blocked = await runCli(["tenants", "block", tenant.id, "--reason", "fraud review", "--json"], env);
     assert.equal(blocked.code, 0, blocked.stderr);
     assert.deepEqual(
       [JSON.parse(blocked.stdout).blocked, JSON.parse(blocked.stdout).blockReason],
       [true, "fraud review"],
     );
-    const unblocked = await cli(["tenants", "unblock", tenant.id], env);
+    const unblocked = await runCli(["tenants", "unblock", tenant.id], env);
     assert.equal(unblocked.code, 0, unblocked.stderr);
     assert.equal((await t.admin("GET", `/tenants/${tenant.id}`)).body.blocked, false);
   });

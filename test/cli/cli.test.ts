@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,30 +11,10 @@ import {
   GetUsagePlansCommand,
   ImportRestApiCommand,
 } from "@aws-sdk/client-api-gateway";
+import { runCli } from "../helpers/process.js";
 import { DIALECTS, startTestTollgate, type TestTollgate } from "../helpers/tollgate.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the `tollgate` command as a child process, as a user or a CI job would. */
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", ...args],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 /** A mock-integration OpenAPI document with a GET on each path, every method keyed. */
 function openapi(paths: string[]): string {
@@ -99,7 +79,7 @@ for (const dialect of DIALECTS) {
     let dir: string;
     let env: NodeJS.ProcessEnv;
     const write = (name: string, text: string) => writeFileSync(join(dir, name), text);
-    const apply = (...args: string[]) => cli(["apply", "-f", join(dir, "tollgate.yaml"), ...args], env);
+    const apply = (...args: string[]) => runCli(["apply", "-f", join(dir, "tollgate.yaml"), ...args], env);
 
     before(async () => {
       t = await startTestTollgate({ dialect });
@@ -311,7 +291,7 @@ for (const dialect of DIALECTS) {
       assert.equal(unknownPlan.code, 1);
       assert.match(unknownPlan.stderr, /tenants\[0\]\.keys\[1\]\.plan: unknown usage plan 'Gold'/);
 
-      const noEnv = await cli(["apply", "-f", join(dir, "tollgate.yaml")], { ...env, ACME_KEY: "" });
+      const noEnv = await runCli(["apply", "-f", join(dir, "tollgate.yaml")], { ...env, ACME_KEY: "" });
       assert.equal(noEnv.code, 1);
       assert.match(noEnv.stderr, /tenants\[0\]\.keys\[0\]\.value: environment variable ACME_KEY is not set/);
       assert.equal(await t.tollgate.store.revision(), before);
@@ -371,7 +351,7 @@ for (const dialect of DIALECTS) {
     let t: TestTollgate;
     let env: NodeJS.ProcessEnv;
     const run = async (...args: string[]) => {
-      const result = await cli(args, env);
+      const result = await runCli(args, env);
       assert.equal(result.code, 0, result.stderr);
       return result;
     };
@@ -467,19 +447,19 @@ for (const dialect of DIALECTS) {
 
     test("errors print the server's message and exit 1", async () => {
       await run("tenants", "create", "twice");
-      const again = await cli(["tenants", "create", "twice"], env);
+      const again = await runCli(["tenants", "create", "twice"], env);
       assert.equal(again.code, 1);
       assert.match(again.stderr, /^Error: A tenant named 'twice' already exists \[ConflictException\]/);
 
-      const badToken = await cli(["tenants", "list"], { ...env, TOLLGATE_ADMIN_TOKEN: "wrong" });
+      const badToken = await runCli(["tenants", "list"], { ...env, TOLLGATE_ADMIN_TOKEN: "wrong" });
       assert.equal(badToken.code, 1);
       assert.match(badToken.stderr, /bearer token .* is invalid/);
 
-      const unknownPlan = await cli(["keys", "create", "--tenant", "twice", "--plan", "Nope"], env);
+      const unknownPlan = await runCli(["keys", "create", "--tenant", "twice", "--plan", "Nope"], env);
       assert.equal(unknownPlan.code, 1);
       assert.match(unknownPlan.stderr, /No usage plan has the id or name 'Nope'/);
 
-      const down = await cli(["apis", "list"], { ...env, TOLLGATE_ENDPOINT: "http://127.0.0.1:9" });
+      const down = await runCli(["apis", "list"], { ...env, TOLLGATE_ENDPOINT: "http://127.0.0.1:9" });
       assert.equal(down.code, 1);
       assert.match(down.stderr, /Cannot reach the admin API at http:\/\/127\.0\.0\.1:9/);
     });

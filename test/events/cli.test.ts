@@ -1,26 +1,8 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { EventBridgeClient, ListEventBusesCommand } from "@aws-sdk/client-eventbridge";
+import { runCli } from "../helpers/process.js";
 import { type EventsHarness, startEvents } from "./harness.js";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", ...args],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe("tollgate events credentials", () => {
   let h: EventsHarness;
@@ -33,7 +15,7 @@ describe("tollgate events credentials", () => {
 
   test("issues a tenant credentials that work with the SDK, lists and revokes them", async () => {
     const tenant = (await h.admin("POST", "/tenants", { name: "cli-tenant" })).body;
-    const created = await cli(
+    const created = await runCli(
       ["events", "credentials", "create", tenant.id, "--description", "ci", "--json"],
       env,
     );
@@ -52,11 +34,11 @@ describe("tollgate events credentials", () => {
         buses.EventBuses?.[0]?.Arn,
         `arn:aws:events:us-east-1:${issued.accountId}:event-bus/default`,
       );
-      const listed = await cli(["events", "credentials", "list", tenant.id], env);
+      const listed = await runCli(["events", "credentials", "list", tenant.id], env);
       assert.equal(listed.code, 0, listed.stderr);
       assert.match(listed.stdout, new RegExp(issued.accessKeyId));
       assert.doesNotMatch(listed.stdout, new RegExp(issued.secretAccessKey.slice(0, 12)));
-      const revoked = await cli(["events", "credentials", "revoke", tenant.id, issued.accessKeyId], env);
+      const revoked = await runCli(["events", "credentials", "revoke", tenant.id, issued.accessKeyId], env);
       assert.equal(revoked.code, 0, revoked.stderr);
       await assert.rejects(client.send(new ListEventBusesCommand({})), {
         name: "UnrecognizedClientException",

@@ -1,30 +1,17 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { toCsv } from "../../src/cli/commands/usage.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { deployEchoApi, type PlanWithKey, planWithKey } from "../helpers/gateway-fixture.js";
+import { type CliResult, runCli } from "../helpers/process.js";
 import { startUpstream, type Upstream } from "../helpers/upstream.js";
 import { caughtUp, type RestartableTollgate, startRestartableTollgate, statuses } from "./harness.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
 /** Runs `tollgate` as a child process against the test server's admin API. */
-function tollgate(
-  t: RestartableTollgate,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", ...args, "--endpoint", t.tollgate.adminUrl],
-      { cwd: ROOT, env: { ...process.env, TOLLGATE_ADMIN_TOKEN: t.tollgate.credentials.adminToken } },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
+function tollgate(t: RestartableTollgate, args: string[]): Promise<CliResult> {
+  return runCli([...args, "--endpoint", t.tollgate.adminUrl], {
+    TOLLGATE_ADMIN_TOKEN: t.tollgate.credentials.adminToken,
   });
 }
 

@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
+import { runCli } from "../helpers/process.js";
 import { PortalClient, type PortalFixture, startPortalFixture } from "./fixture.js";
 
 describe("tollgate portal (CLI)", () => {
   let f: PortalFixture;
   const cli = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ["--import", "tsx", "src/cli/main.ts", ...args, "--endpoint", f.tollgate.adminUrl],
-        { env: { ...process.env, TOLLGATE_ADMIN_TOKEN: f.tollgate.credentials.adminToken } },
-        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
+    runCli([...args, "--endpoint", f.tollgate.adminUrl], {
+      TOLLGATE_ADMIN_TOKEN: f.tollgate.credentials.adminToken,
     });
 
   before(async () => {
