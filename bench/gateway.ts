@@ -593,7 +593,7 @@ const SYSTEM_NAMES = [
   "upstream direct",
   "nginx",
   "undici",
-  "upstream client alone",
+  "server and client alone",
   "fast-gateway",
   "Tollgate cache hits",
   "Tollgate embedded",
@@ -631,8 +631,8 @@ async function main(): Promise<void> {
     () => nodeProcess("bare undici proxy", "bench/peers/undici-proxy.ts", 9200, {}, "/pets"),
     () =>
       nodeProcess(
-        "Tollgate's upstream client alone",
-        "bench/peers/upstream-pool-proxy.ts",
+        "Tollgate's server and client alone",
+        "bench/peers/tollgate-core-proxy.ts",
         9250,
         {},
         "/pets",

@@ -1,6 +1,6 @@
-import type { ServerResponse } from "node:http";
 import type { CorsConfiguration } from "../apis/index.js";
 import { headerValue } from "./authorizers.js";
+import type { GatewayResponse } from "./http-server.js";
 import type { Refusal } from "./responses.js";
 
 const ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS";
@@ -59,7 +59,7 @@ export class GatewayCors {
     method: string,
     rawHeaders: string[],
     own: Record<string, string>,
-    res: ServerResponse,
+    res: GatewayResponse,
   ): boolean | Refusal {
     const preflight =
       method === "OPTIONS" && headerValue(rawHeaders, "access-control-request-method") !== undefined;

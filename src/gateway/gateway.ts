@@ -1,5 +1,4 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Clock } from "../core/clock.js";
 import type { SecretBox } from "../core/secrets.js";
@@ -44,6 +43,7 @@ import {
   tenantKeyFor,
 } from "./config.js";
 import type { GatewayCors } from "./cors.js";
+import type { GatewayRequest, GatewayResponse } from "./http-server.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { mockResponse } from "./mock.js";
 import { ProxyHandler, type ProxyResult } from "./proxy.js";
@@ -258,8 +258,8 @@ export class Gateway {
     this.upstreams.close();
   }
 
-  /** The node:http request listener. */
-  readonly handle = (req: IncomingMessage, res: ServerResponse) => {
+  /** The gateway server's request listener. */
+  readonly handle = (req: GatewayRequest, res: GatewayResponse) => {
     const started = performance.now();
     const now = this.options.clock.now();
     const requestId = randomUUID();
@@ -392,7 +392,7 @@ export class Gateway {
    * Before the key: the method's configuration, a resource policy that reads only the client's
    * address, then the method's authorizer (answered from its cache, or called).
    */
-  private authorize(req: IncomingMessage, res: ServerResponse, ctx: RequestContext) {
+  private authorize(req: GatewayRequest, res: GatewayResponse, ctx: RequestContext) {
     const policies = ctx.route.policies;
     if (policies?.broken) return ctx.fail(policies.broken);
     const policy = ctx.stage.policy;
@@ -421,7 +421,7 @@ export class Gateway {
    * AWS_IAM: the body is read (bounded, the signature covers it) and the request's SigV4
    * signature checked with the key pair of the tenant it names; the caller is that tenant.
    */
-  private verifySignature(req: IncomingMessage, res: ServerResponse, ctx: RequestContext) {
+  private verifySignature(req: GatewayRequest, res: GatewayResponse, ctx: RequestContext) {
     readBody(req, this.maxBodyBytes).then(async (body) => {
       if (!Buffer.isBuffer(body)) return ctx.fail(body);
       ctx.body = body;
@@ -459,7 +459,7 @@ export class Gateway {
     return { secretAccessKey: credential.secretAccessKey, identity: credential.identity };
   }
 
-  private authorized(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, outcome: AuthOutcome) {
+  private authorized(req: GatewayRequest, res: GatewayResponse, ctx: RequestContext, outcome: AuthOutcome) {
     if (isRefusal(outcome)) return ctx.fail(outcome);
     if (outcome.policy) {
       const decision = outcome.policy.evaluate({ resource: this.resourceOf(ctx), ip: ctx.ip });
@@ -478,7 +478,7 @@ export class Gateway {
    * source is AUTHORIZER), the tenant's block and access lists, the resource policy, and the
    * method's request validation. Then the limits.
    */
-  private identify(req: IncomingMessage, res: ServerResponse, ctx: RequestContext) {
+  private identify(req: GatewayRequest, res: GatewayResponse, ctx: RequestContext) {
     const { stage, route, headers, log, identity, fail } = ctx;
     let key: KeyEntry | undefined;
     let plan: PlanEntry | undefined;
@@ -538,7 +538,7 @@ export class Gateway {
   }
 
   /** Every applicable bucket and the quota, checked and taken together; then the answer. */
-  private limit(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
+  private limit(req: GatewayRequest, res: GatewayResponse, ctx: RequestContext): void {
     const { stage, route, key, plan, now, own, fail } = ctx;
     // Cache-Control: max-age=0 on a cached method: decided before any limit is taken.
     if (
@@ -624,7 +624,7 @@ export class Gateway {
       : resourcePolicyRefusal(resource, decision, ctx.identity?.accountId);
   }
 
-  private authorizeRequest(req: IncomingMessage, ctx: RequestContext): AuthorizeRequest {
+  private authorizeRequest(req: GatewayRequest, ctx: RequestContext): AuthorizeRequest {
     return {
       rawHeaders: req.rawHeaders,
       query: ctx.query,
@@ -788,7 +788,7 @@ export class Gateway {
   }
 
   /** Answers an admitted request: a MOCK integration from its example, an HTTP one from the upstream. */
-  private answer(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
+  private answer(req: GatewayRequest, res: GatewayResponse, ctx: RequestContext): void {
     const integration = ctx.route.method.methodIntegration;
     if (!integration) {
       ctx.fail({
@@ -935,7 +935,7 @@ export class Gateway {
   }
 
   /** Answers from the response cache: recorded and metered exactly as a forwarded answer. */
-  private fromCache(res: ServerResponse, ctx: RequestContext, entry: CachedAnswer): void {
+  private fromCache(res: GatewayResponse, ctx: RequestContext, entry: CachedAnswer): void {
     if (!this.record(ctx)) {
       ctx.fail(UNRECORDED);
       return;

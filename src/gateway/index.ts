@@ -3,10 +3,10 @@
  * key, applies the usage plan's buckets and quota through the counter engine, records the
  * admission in the usage ledger, proxies to the upstream over a keep-alive pool, and logs.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import type { GatewayCors } from "./cors.js";
 import { Gateway, type GatewayOptions } from "./gateway.js";
+import { GatewayServer } from "./http-server.js";
 
 export { AccessLog, type AccessLogEntry } from "./access-log.js";
 export { trustedProxies } from "./client-ip.js";
@@ -19,18 +19,18 @@ export { authorizerTester } from "./test-invoke-authorizer.js";
 
 export interface RunningGateway {
   gateway: Gateway;
-  server: Server;
+  server: GatewayServer;
   port: number;
   close(): Promise<void>;
 }
 
-/** Slow-client protection of the gateway's server (node:http's own limits). */
+/** Slow-client protection of the gateway's server. */
 export interface ServerLimits {
-  /** Time to receive a request's head, ms (node's `headersTimeout`): a slow sender gets 408. */
+  /** Time to receive a request's head, ms: a slow sender gets 408. */
   headersTimeoutMs: number;
-  /** Time to receive a whole request, body included, ms (node's `requestTimeout`). */
+  /** Time to receive a whole request, body included, ms. */
   requestTimeoutMs: number;
-  /** Largest request head, bytes (node's `maxHeaderSize`): larger gets 431. */
+  /** Largest request head, bytes: larger gets 431. */
   maxHeaderBytes: number;
 }
 
@@ -51,50 +51,16 @@ export async function startGateway(
   const gateway = new Gateway({ ...options, cors: options.cors ?? listen.cors });
   await gateway.start();
   const limits = { ...DEFAULT_SERVER_LIMITS, ...listen.limits };
-  const server = createServer(
-    {
-      keepAliveTimeout: 65_000,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      // How often node looks for requests past those deadlines (its default is 30 s).
-      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-      maxHeaderSize: limits.maxHeaderBytes,
-    },
-    gateway.handle,
-  );
-  // Connections are tracked (per connection, not per request) so that a shutdown can end them.
-  const sockets = new Set<Socket>();
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(listen.port, listen.host, () => resolve());
-  });
+  const server = new GatewayServer({ ...limits, keepAliveTimeoutMs: 65_000 }, gateway.handle);
+  await server.listen(listen.port, listen.host);
   return {
     gateway,
     server,
-    port: (server.address() as AddressInfo).port,
+    port: (server.tcp.address() as AddressInfo).port,
     async close() {
-      // Stop accepting, let in-flight requests finish, then release the upstream pool. Answers
-      // not yet begun say `Connection: close`, and each connection is closed once idle, so the
-      // server is closed as soon as the last answer is sent (not after the keep-alive timeout).
-      const noKeepAlive = (_req: unknown, res: { shouldKeepAlive: boolean }) => {
-        res.shouldKeepAlive = false;
-      };
-      server.prependListener("request", noKeepAlive);
-      for (const socket of sockets) {
-        const res = (socket as Socket & { _httpMessage?: { headersSent: boolean; shouldKeepAlive: boolean } })
-          ._httpMessage;
-        if (res && !res.headersSent) res.shouldKeepAlive = false;
-      }
-      const sweep = setInterval(() => server.closeIdleConnections(), 50);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      clearInterval(sweep);
+      // Stop accepting, let in-flight requests finish (their answers say `Connection: close`),
+      // close idle connections at once, then release the upstream pool.
+      await server.close();
       await gateway.close();
     },
   };

@@ -1,4 +1,4 @@
-import type { ServerResponse } from "node:http";
+import type { GatewayResponse } from "./http-server.js";
 import type { Exchange, UpstreamError, UpstreamHandler } from "./upstream-pool.js";
 
 /** Headers that describe one hop and never cross the gateway (RFC 9110 §7.6.1), plus host. */
@@ -49,7 +49,7 @@ export class ProxyHandler implements UpstreamHandler {
    *   (or when it fails before that); returning false stops the write.
    */
   constructor(
-    private readonly res: ServerResponse,
+    private readonly res: GatewayResponse,
     private readonly own: Record<string, string>,
     private readonly send: () => boolean,
     private readonly done: (result: ProxyResult) => void,
@@ -77,7 +77,7 @@ export class ProxyHandler implements UpstreamHandler {
     try {
       this.res.writeHead(status, out);
     } catch (error) {
-      // node:http refuses header names or values that are not valid HTTP: so does the gateway.
+      // The server refuses header names or values that are not valid HTTP: so does the gateway.
       this.invalid = `invalid response header from the upstream (${(error as Error).message})`;
       this.exchange?.abort(this.invalid);
     }

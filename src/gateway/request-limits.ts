@@ -3,8 +3,7 @@
  * before anything else, counted as a chunked body streams, and enforced while a body that
  * must be validated is read into memory.
  */
-import type { IncomingMessage } from "node:http";
-import { Transform, type TransformCallback } from "node:stream";
+import { type Readable, Transform, type TransformCallback } from "node:stream";
 import type { Refusal } from "./responses.js";
 
 /** AWS's payload limit, bytes. */
@@ -22,7 +21,7 @@ export function bodyTooLarge(limit: number): Refusal {
 }
 
 /** Reads a whole body of at most `limit` bytes; a refusal when it is larger or breaks off. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | Refusal> {
+export function readBody(req: Readable, limit: number): Promise<Buffer | Refusal> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -52,7 +51,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
  * A pass-through for a body of unknown length (chunked) that fails once more than `limit` bytes
  * went through; `exceeded` runs first, so the gateway answers 413 rather than 502.
  */
-export function limitedBody(req: IncomingMessage, limit: number, exceeded: () => void): Transform {
+export function limitedBody(req: Readable, limit: number, exceeded: () => void): Transform {
   let size = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {

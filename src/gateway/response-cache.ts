@@ -8,12 +8,13 @@
  * (`TOLLGATE_REDIS_URL`), where gateway processes share them. A lookup comes after the limits:
  * a cached answer is counted against quotas and recorded exactly as a forwarded one.
  */
-import type { ServerResponse } from "node:http";
+
 import { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Integration } from "../apis/index.js";
 import type { SecretBox } from "../core/secrets.js";
 import { headerValue } from "./authorizers.js";
+import type { GatewayResponse } from "./http-server.js";
 import type { ProxyResult } from "./proxy.js";
 import { HOP_BY_HOP, ProxyHandler } from "./proxy.js";
 import type { CompiledPolicy } from "./resource-policy.js";
@@ -235,7 +236,7 @@ export function storableFor(
  * them) and `Age`; returns the body bytes sent.
  */
 export function sendCached(
-  res: ServerResponse,
+  res: GatewayResponse,
   own: Record<string, string>,
   entry: CachedAnswer,
   now: number,
@@ -279,7 +280,7 @@ export class CachingProxyHandler extends ProxyHandler {
   private kept: Record<string, string | string[]> = {};
 
   constructor(
-    res: ServerResponse,
+    res: GatewayResponse,
     private readonly ownHeaders: Record<string, string>,
     send: () => boolean,
     done: (result: ProxyResult) => void,

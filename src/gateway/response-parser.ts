@@ -2,9 +2,11 @@
  * An HTTP/1.1 response parser for upstream connections (RFC 9112): status line and header
  * fields, then the body framed by Content-Length, chunked Transfer-Encoding, or the end of the
  * connection. It reads from the socket's own buffers and hands out views of them, so a
- * response is parsed without copying its body. Header values are validated again by node:http
- * when they are written to the client; here only what frames the message is checked strictly.
+ * response is parsed without copying its body. Header values are validated again by the gateway's
+ * server (`http-server.ts`) when they are written to the client; here only what frames the message is checked strictly.
  */
+
+import { BodyReader } from "./message-body.js";
 
 /** What the parser reports; `body` views are valid for as long as the caller keeps them. */
 export interface ResponseSink {
@@ -19,29 +21,14 @@ export class ResponseParseError extends Error {
 
 /** Largest response head accepted, bytes (Node's own default is 16 KiB). */
 export const MAX_HEAD_BYTES = 32 * 1024;
-/** Largest chunk-size line (size, extensions, CRLF). */
-const MAX_CHUNK_LINE = 1024;
-
-enum State {
-  Head,
-  Length,
-  ChunkSize,
-  ChunkData,
-  ChunkEnd,
-  Trailers,
-  UntilClose,
-  Done,
-}
-
 const CRLF_CRLF = Buffer.from("\r\n\r\n");
-const CR = 13;
-const LF = 10;
 
 export class ResponseParser {
-  private state = State.Head;
-  /** Bytes of an incomplete head, chunk-size line or trailer section. */
+  /** False once the head is read: then the body reader has the bytes. */
+  private inHead = true;
+  /** Bytes of an incomplete head. */
   private partial: Buffer | undefined;
-  private remaining = 0;
+  private readonly bodyReader: BodyReader;
   private noBody = false;
   /** False when the connection cannot carry another request after this response. */
   keepAlive = true;
@@ -50,12 +37,15 @@ export class ResponseParser {
   /** True once any byte of the response arrived (a request that got none may be retried). */
   started = false;
 
-  constructor(private sink: ResponseSink) {}
+  constructor(private sink: ResponseSink) {
+    this.bodyReader = new BodyReader(sink, (message) => new ResponseParseError(message));
+  }
 
   /** Starts a new response; `noBody` for the answer to HEAD. */
   reset(sink: ResponseSink, noBody: boolean): void {
     this.sink = sink;
-    this.state = State.Head;
+    this.inHead = true;
+    this.bodyReader.reset();
     this.partial = undefined;
     this.noBody = noBody;
     this.keepAlive = true;
@@ -64,7 +54,7 @@ export class ResponseParser {
   }
 
   get done(): boolean {
-    return this.state === State.Done;
+    return this.bodyReader.done;
   }
 
   /**
@@ -75,65 +65,16 @@ export class ResponseParser {
     this.started = true;
     let at = 0;
     while (at < data.length) {
-      switch (this.state) {
-        case State.Head:
-          at = this.readHead(data, at);
-          break;
-        case State.Length: {
-          const take = Math.min(this.remaining, data.length - at);
-          this.remaining -= take;
-          this.sink.body(at === 0 && take === data.length ? data : data.subarray(at, at + take));
-          at += take;
-          if (this.remaining === 0) this.finish();
-          break;
-        }
-        case State.UntilClose:
-          this.sink.body(at === 0 ? data : data.subarray(at));
-          at = data.length;
-          break;
-        case State.ChunkSize:
-          at = this.readChunkSize(data, at);
-          break;
-        case State.ChunkData: {
-          const take = Math.min(this.remaining, data.length - at);
-          this.remaining -= take;
-          this.sink.body(data.subarray(at, at + take));
-          at += take;
-          if (this.remaining === 0) {
-            this.state = State.ChunkEnd;
-            this.remaining = 2;
-          }
-          break;
-        }
-        case State.ChunkEnd:
-          // The CRLF after a chunk's data.
-          if (data[at] !== (this.remaining === 2 ? CR : LF))
-            throw new ResponseParseError("malformed chunk end");
-          at++;
-          if (--this.remaining === 0) this.state = State.ChunkSize;
-          break;
-        case State.Trailers:
-          at = this.readTrailers(data, at);
-          break;
-        case State.Done:
-          throw new ResponseParseError("data after the end of the response");
-      }
+      if (this.inHead) at = this.readHead(data, at);
+      else if (this.bodyReader.done) throw new ResponseParseError("data after the end of the response");
+      else at = this.bodyReader.read(data, at);
     }
   }
 
   /** The connection ended: completes a body that runs until close, and fails anything else. */
   end(): void {
-    if (this.state === State.UntilClose) {
-      this.finish();
-      return;
-    }
-    if (this.state !== State.Done)
+    if (this.inHead || !this.bodyReader.end())
       throw new ResponseParseError("the connection closed before the response was complete");
-  }
-
-  private finish(): void {
-    this.state = State.Done;
-    this.sink.complete();
   }
 
   private readHead(data: Buffer, at: number): number {
@@ -231,75 +172,21 @@ export class ResponseParser {
     const tokens = connection ? connection.split(",").map((t) => t.trim()) : [];
     this.keepAlive = http10 ? tokens.includes("keep-alive") : !tokens.includes("close");
     this.sink.head(status, headers);
-    if (this.noBody || status === 204 || status === 304) {
-      this.state = State.Done;
-      this.sink.complete();
-    } else if (transferEncoding) {
-      if (chunked) this.state = State.ChunkSize;
+    this.inHead = false;
+    const body = this.bodyReader;
+    if (this.noBody || status === 204 || status === 304) body.byLength(this.sink, 0);
+    else if (transferEncoding) {
+      if (chunked) body.chunked(this.sink);
       else {
-        this.state = State.UntilClose;
+        body.untilClose(this.sink);
         this.keepAlive = false;
       }
       // A message with both is a smuggling attempt or a broken server: never reuse the connection.
       if (contentLength !== -1) this.keepAlive = false;
-    } else if (contentLength !== -1) {
-      this.remaining = contentLength;
-      if (contentLength === 0) this.finish();
-      else this.state = State.Length;
-    } else {
-      this.state = State.UntilClose;
-      this.keepAlive = false;
-    }
-  }
-
-  private readChunkSize(data: Buffer, at: number): number {
-    const lf = data.indexOf(LF, at);
-    if (lf === -1) {
-      this.partial = this.partial
-        ? Buffer.concat([this.partial, data.subarray(at)])
-        : Buffer.from(data.subarray(at));
-      if (this.partial.length > MAX_CHUNK_LINE) throw new ResponseParseError("chunk size line too long");
-      return data.length;
-    }
-    let line = data.toString("latin1", at, lf);
-    if (this.partial) {
-      line = this.partial.toString("latin1") + line;
-      this.partial = undefined;
-    }
-    if (line.length > MAX_CHUNK_LINE) throw new ResponseParseError("chunk size line too long");
-    if (!line.endsWith("\r")) throw new ResponseParseError("malformed chunk size line");
-    const semicolon = line.indexOf(";");
-    const hex = (semicolon === -1 ? line.slice(0, -1) : line.slice(0, semicolon)).trimEnd();
-    if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new ResponseParseError("invalid chunk size");
-    const size = Number.parseInt(hex, 16);
-    if (size === 0) this.state = State.Trailers;
+    } else if (contentLength !== -1) body.byLength(this.sink, contentLength);
     else {
-      this.state = State.ChunkData;
-      this.remaining = size;
-    }
-    return lf + 1;
-  }
-
-  /** Trailer fields after the last chunk, up to an empty line; they are not passed on. */
-  private readTrailers(data: Buffer, at: number): number {
-    let pos = at;
-    for (;;) {
-      const lf = data.indexOf(LF, pos);
-      if (lf === -1) {
-        this.partial = this.partial
-          ? Buffer.concat([this.partial, data.subarray(pos)])
-          : Buffer.from(data.subarray(pos));
-        if (this.partial.length > MAX_HEAD_BYTES) throw new ResponseParseError("trailer section too large");
-        return data.length;
-      }
-      const lineLength = lf - pos + (this.partial?.length ?? 0);
-      this.partial = undefined;
-      pos = lf + 1;
-      if (lineLength <= 1) {
-        // "\r\n" (or a bare "\n"): the end of the message.
-        this.finish();
-        return pos;
-      }
+      body.untilClose(this.sink);
+      this.keepAlive = false;
     }
   }
 }

@@ -1,11 +1,11 @@
-import type { ServerResponse } from "node:http";
+import type { GatewayResponse } from "./http-server.js";
 
 /**
  * The gateway's own answers, in one place: status, AWS's `x-amzn-ErrorType` and a JSON
  * `{"message"}` body, as API Gateway's gateway responses look.
  */
 export function sendGatewayError(
-  res: ServerResponse,
+  res: GatewayResponse,
   status: number,
   type: string,
   message: string,
@@ -35,7 +35,7 @@ export interface Refusal {
 }
 
 /** Sends a refusal with the gateway's own headers (request id, CORS). */
-export function sendRefusal(res: ServerResponse, refusal: Refusal, headers: Record<string, string>): void {
+export function sendRefusal(res: GatewayResponse, refusal: Refusal, headers: Record<string, string>): void {
   const body = JSON.stringify(
     refusal.upperCaseMessage
       ? { Message: refusal.message }
