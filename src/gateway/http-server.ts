@@ -258,6 +258,7 @@ function parseHead(text: string): ParsedHead {
     if (/^HTTP\/\d(\.\d)?$/.test(version)) throw new HttpError(505, `${version} is not supported`);
     throw new HttpError(400, "Malformed request line");
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it refuses
   if (/[\x00-\x20\x7f]/.test(url)) throw new HttpError(400, "Malformed request target");
   let authority: string | undefined;
   if (url.charCodeAt(0) !== 47 /* / */) {
