@@ -422,7 +422,7 @@ export class Gateway {
    * signature checked with the key pair of the tenant it names; the caller is that tenant.
    */
   private verifySignature(req: GatewayRequest, res: GatewayResponse, ctx: RequestContext) {
-    readBody(req, this.maxBodyBytes).then(async (body) => {
+    readBody(req.body(), this.maxBodyBytes).then(async (body) => {
       if (!Buffer.isBuffer(body)) return ctx.fail(body);
       ctx.body = body;
       let identity: Identity;
@@ -524,7 +524,7 @@ export class Gateway {
       if (schema) {
         // The body is read (bounded) and checked before any limit is taken or anything is sent.
         // (An AWS_IAM method has read it already.)
-        (ctx.body ? Promise.resolve(ctx.body) : readBody(req, this.maxBodyBytes)).then((body) => {
+        (ctx.body ? Promise.resolve(ctx.body) : readBody(req.body(), this.maxBodyBytes)).then((body) => {
           if (!Buffer.isBuffer(body)) return fail(body);
           const refused = checkBody(schema, body);
           if (refused) return fail(refused);
@@ -923,10 +923,10 @@ export class Gateway {
           (!hasBody
             ? null
             : chunked
-              ? limitedBody(req, this.maxBodyBytes, () => {
+              ? limitedBody(req.body(), this.maxBodyBytes, () => {
                   ctx.refusal = bodyTooLarge(this.maxBodyBytes);
                 })
-              : req),
+              : req.body()),
         chunked,
         timeoutMs: integration.timeoutInMillis || DEFAULT_TIMEOUT_MS,
       },

@@ -33,9 +33,11 @@ export interface HttpServerLimits {
 export type OutgoingHeaders = Record<string, string | number | readonly string[] | undefined>;
 
 /** A request as the gateway reads it: method, target, raw header list, and the body as a stream. */
-export class GatewayRequest extends Readable {
+export class GatewayRequest {
   /** Header names and values as they came, alternating, names in their original case. */
   readonly rawHeaders: string[];
+  /** The body's stream, made when the head announces a body or someone asks for it. */
+  stream: RequestBody | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -45,12 +47,20 @@ export class GatewayRequest extends Readable {
     readonly httpVersion: string,
     rawHeaders: string[],
   ) {
-    super();
     this.rawHeaders = rawHeaders;
   }
 
   get socket(): Socket {
     return this.connection.socket;
+  }
+
+  /** The body as a stream (an empty one for a request without a body). */
+  body(): Readable {
+    if (this.stream === undefined) {
+      this.stream = new RequestBody(this.connection);
+      this.stream.push(null);
+    }
+    return this.stream;
   }
 
   /** Header fields by lower-case name, repeated ones joined with ", " (built on each call). */
@@ -63,6 +73,13 @@ export class GatewayRequest extends Readable {
       out[name] = seen === undefined ? raw[i + 1]! : `${seen}, ${raw[i + 1]!}`;
     }
     return out;
+  }
+}
+
+/** A request body as it arrives; reading it resumes the socket that backpressure paused. */
+class RequestBody extends Readable {
+  constructor(private readonly connection: Connection) {
+    super();
   }
 
   override _read(): void {
@@ -362,8 +379,8 @@ class Connection implements BodySink {
   /** Unparsed bytes: an incomplete head, or requests pipelined behind a pending answer. */
   private pending: Buffer | undefined;
   private readonly bodyReader = new BodyReader(this, (message) => new HttpError(400, message));
-  /** The request whose body is being read (undefined once its answer is complete). */
-  private bodyOf: GatewayRequest | undefined;
+  /** The stream of the body being read (undefined once its answer is complete). */
+  private bodyOf: RequestBody | undefined;
   private response: GatewayResponse | undefined;
   /** When the current head began to arrive, or 0. */
   headStartedAt = 0;
@@ -459,12 +476,13 @@ class Connection implements BodySink {
     );
     this.response = res;
     if (head.chunked || head.contentLength > 0) {
-      this.bodyOf = req;
+      req.stream = new RequestBody(this);
+      this.bodyOf = req.stream;
       this.bodyStartedAt = this.server.now;
       if (head.chunked) this.bodyReader.chunked(this);
       else this.bodyReader.byLength(this, head.contentLength);
       if (head.expectContinue) this.socket.write("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
-    } else req.push(null);
+    }
     this.server.listener(req, res);
     return end + 4;
   }

@@ -42,8 +42,9 @@ const echo: RequestListener = (req, res) => {
     return;
   }
   const chunks: Buffer[] = [];
-  req.on("data", (c: Buffer) => chunks.push(c));
-  req.on("end", () => {
+  const body = req.body();
+  body.on("data", (c: Buffer) => chunks.push(c));
+  body.on("end", () => {
     const body = JSON.stringify({
       method: req.method,
       url: req.url,
