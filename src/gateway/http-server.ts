@@ -384,7 +384,7 @@ class Connection implements BodySink {
   private response: GatewayResponse | undefined;
   /** When the current head began to arrive, or 0. */
   headStartedAt = 0;
-  /** When the current request's head was complete while its body is still coming, or 0. */
+  /** When the request whose body is still coming began to arrive, or 0. */
   bodyStartedAt = 0;
   /** When the connection last became idle. */
   idleSince: number;
@@ -466,6 +466,8 @@ class Connection implements BodySink {
     if (end - at > limit) throw new HttpError(431, "Request header fields too large");
     // A bare CR or LF inside the head fails the checks of the request line, names and values.
     const head = parseHead(data.toString("latin1", at, end));
+    // The whole request's deadline counts from its first byte.
+    const startedAt = this.headStartedAt || this.server.now;
     this.headStartedAt = 0;
     const req = new GatewayRequest(this, head.method, head.url, head.http10 ? "1.0" : "1.1", head.rawHeaders);
     const res = new GatewayResponse(
@@ -478,7 +480,7 @@ class Connection implements BodySink {
     if (head.chunked || head.contentLength > 0) {
       req.stream = new RequestBody(this);
       this.bodyOf = req.stream;
-      this.bodyStartedAt = this.server.now;
+      this.bodyStartedAt = startedAt;
       if (head.chunked) this.bodyReader.chunked(this);
       else this.bodyReader.byLength(this, head.contentLength);
       if (head.expectContinue) this.socket.write("HTTP/1.1 100 Continue\r\n\r\n", "latin1");

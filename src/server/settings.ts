@@ -107,7 +107,7 @@ function roles(value: string | undefined): ReadonlySet<Role> {
   return new Set(named as Role[]);
 }
 
-/** node:http needs the head's deadline to be shorter than the whole request's. */
+/** The head's deadline is part of the whole request's, so it cannot be the longer one. */
 function clientTimeouts(env: NodeJS.ProcessEnv): { headersTimeoutMs: number; requestTimeoutMs: number } {
   const headersTimeoutMs = positive("TOLLGATE_HEADERS_TIMEOUT_MS", env.TOLLGATE_HEADERS_TIMEOUT_MS, 10_000);
   const requestTimeoutMs = positive("TOLLGATE_REQUEST_TIMEOUT_MS", env.TOLLGATE_REQUEST_TIMEOUT_MS, 60_000);
