@@ -155,9 +155,6 @@ function failFast(options: RedisEngineOptions): RedisOptions {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    // Takes issued in the same tick (concurrent requests) share one write and one read: each is
-    // still one script call, so one round trip per request, but far fewer socket operations.
-    enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(attempt * 50, 1000),
   };
 }
