@@ -149,13 +149,18 @@ export class BodyReader {
     this.sink.complete();
   }
 
+  /** Keeps the rest of `data` from `at`, an incomplete line, for the next bytes; at most `max` bytes of it. */
+  private keep(data: Buffer, at: number, max: number, tooLong: string): void {
+    this.partial = this.partial
+      ? Buffer.concat([this.partial, data.subarray(at)])
+      : Buffer.from(data.subarray(at));
+    if (this.partial.length > max) throw this.error(tooLong);
+  }
+
   private readChunkSize(data: Buffer, at: number): number {
     const lf = data.indexOf(LF, at);
     if (lf === -1) {
-      this.partial = this.partial
-        ? Buffer.concat([this.partial, data.subarray(at)])
-        : Buffer.from(data.subarray(at));
-      if (this.partial.length > MAX_CHUNK_LINE) throw this.error("chunk size line too long");
+      this.keep(data, at, MAX_CHUNK_LINE, "chunk size line too long");
       return data.length;
     }
     let line = data.toString("latin1", at, lf);
@@ -183,10 +188,7 @@ export class BodyReader {
     for (;;) {
       const lf = data.indexOf(LF, pos);
       if (lf === -1) {
-        this.partial = this.partial
-          ? Buffer.concat([this.partial, data.subarray(pos)])
-          : Buffer.from(data.subarray(pos));
-        if (this.partial.length > MAX_TRAILER_BYTES) throw this.error("trailer section too large");
+        this.keep(data, pos, MAX_TRAILER_BYTES, "trailer section too large");
         return data.length;
       }
       const lineLength = lf - pos + (this.partial?.length ?? 0);
