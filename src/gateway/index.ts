@@ -6,7 +6,7 @@
 import type { AddressInfo } from "node:net";
 import type { GatewayCors } from "./cors.js";
 import { Gateway, type GatewayOptions } from "./gateway.js";
-import { GatewayServer } from "./http-server.js";
+import { GatewayServer, type HttpServerLimits } from "./http-server.js";
 
 export { AccessLog, type AccessLogEntry } from "./access-log.js";
 export { trustedProxies } from "./client-ip.js";
@@ -24,15 +24,8 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Slow-client protection of the gateway's server. */
-export interface ServerLimits {
-  /** Time to receive a request's head, ms: a slow sender gets 408. */
-  headersTimeoutMs: number;
-  /** Time to receive a whole request, body included, ms. */
-  requestTimeoutMs: number;
-  /** Largest request head, bytes: larger gets 431. */
-  maxHeaderBytes: number;
-}
+/** Slow-client protection of the gateway's server that operators set (the keep-alive timeout is fixed). */
+export type ServerLimits = Omit<HttpServerLimits, "keepAliveTimeoutMs">;
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   headersTimeoutMs: 10_000,

@@ -11,8 +11,6 @@ export interface BodySink {
   complete(): void;
 }
 
-export class MessageParseError extends Error {}
-
 /** Largest chunk-size line (size, extensions, CRLF). */
 const MAX_CHUNK_LINE = 1024;
 /** Largest trailer section after the last chunk. */
@@ -40,7 +38,7 @@ export class BodyReader {
   constructor(
     private sink: BodySink,
     /** Makes the error a malformed body is reported with (each side has its own). */
-    private readonly error: (message: string) => Error = (m) => new MessageParseError(m),
+    private readonly error: (message: string) => Error,
   ) {}
 
   /** Frames the next body by its length (0: complete at once). */
