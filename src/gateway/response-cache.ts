@@ -282,7 +282,7 @@ export class CachingProxyHandler extends ProxyHandler {
   constructor(
     res: GatewayResponse,
     private readonly ownHeaders: Record<string, string>,
-    send: () => boolean,
+    send: () => boolean | Promise<boolean>,
     done: (result: ProxyResult) => void,
     private readonly ttlMs: number,
     private readonly store: (entry: Omit<CachedAnswer, "storedAt" | "expiresAt">, ttlMs: number) => void,
