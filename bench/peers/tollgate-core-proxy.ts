@@ -5,7 +5,7 @@
  * Usage: UPSTREAM=http://127.0.0.1:9000 PORT=9250 node --import tsx bench/peers/tollgate-core-proxy.ts
  */
 import { GatewayServer } from "../../src/gateway/http-server.js";
-import { HOP_BY_HOP } from "../../src/gateway/proxy.js";
+import { passedFields } from "../../src/gateway/proxy.js";
 import { UpstreamPool } from "../../src/gateway/upstream-pool.js";
 
 const pool = new UpstreamPool(process.env.UPSTREAM ?? "http://127.0.0.1:9000");
@@ -23,8 +23,7 @@ const server = new GatewayServer(limits, (req, res) => {
     {
       onSend: () => true,
       onHead: (status, headers) => {
-        for (const name of HOP_BY_HOP) delete headers[name];
-        res.writeHead(status, headers);
+        res.writeHead(status, undefined, passedFields(headers, {}));
       },
       onData: (chunk) => {
         if (held) res.write(held);

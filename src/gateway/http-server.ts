@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { STATUS_CODES } from "node:http";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { Readable } from "node:stream";
+import { isFieldName, isFieldValue, isToken } from "./header-fields.js";
 import { BodyReader, type BodySink } from "./message-body.js";
 
 /**
@@ -31,6 +32,16 @@ export interface HttpServerLimits {
 }
 
 export type OutgoingHeaders = Record<string, string | number | readonly string[] | undefined>;
+
+/**
+ * Header fields checked already (an upstream's, by the response parser), each `name: value\r\n`,
+ * without Connection or Transfer-Encoding; and whether they include Content-Length and Date.
+ */
+export interface CheckedFields {
+  lines: string;
+  contentLength: boolean;
+  date: boolean;
+}
 
 /** A request as the gateway reads it: method, target, raw header list, and the body as a stream. */
 export class GatewayRequest {
@@ -111,19 +122,24 @@ export class GatewayResponse extends EventEmitter {
     this.noBody = isHead;
   }
 
-  /** Prepares the head; it throws (as node:http does) on a header name or value that is not valid HTTP. */
-  writeHead(status: number, headers?: OutgoingHeaders): this {
+  /**
+   * Prepares the head from `checked` fields, written as they are, and `headers`, which it checks:
+   * it throws (as node:http does) on a header name or value that is not valid HTTP.
+   */
+  writeHead(status: number, headers?: OutgoingHeaders, checked?: CheckedFields): this {
     if (this.headersSent) throw new Error("The response head was sent already");
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
     let length = false;
     let date = false;
+    if (checked !== undefined) {
+      head += checked.lines;
+      length = checked.contentLength;
+      date = checked.date;
+    }
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined) continue;
-      if (!VALID_NAMES.has(name)) {
-        if (!TOKEN.test(name)) throw new TypeError(`Invalid header name "${name}"`);
-        if (VALID_NAMES.size < 1000) VALID_NAMES.add(name);
-      }
+      if (!isFieldName(name)) throw new TypeError(`Invalid header name "${name}"`);
       const lower =
         name.length === 14 || name.length === 10 || name.length === 17 || name.length === 4
           ? name.toLowerCase()
@@ -219,18 +235,13 @@ class HttpError extends Error {
   }
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Header names written before, known to be tokens (the same few names repeat). */
-const VALID_NAMES = new Set<string>();
-/** Field values: visible characters, spaces, tabs and obs-text; no CR, LF or NUL. */
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
 const CRLF_CRLF = Buffer.from("\r\n\r\n");
 /** Pipelined bytes kept while a response is pending, before the socket stops reading. */
 const MAX_PIPELINED_BYTES = 64 * 1024;
 
 function headerLine(name: string, value: string): string {
-  if (INVALID_VALUE.test(value)) throw new TypeError(`Invalid character in header content ["${name}"]`);
+  if (!isFieldValue(value)) throw new TypeError(`Invalid character in header content ["${name}"]`);
   return `${name}: ${value}\r\n`;
 }
 
@@ -268,7 +279,7 @@ function parseHead(text: string): ParsedHead {
   const sp2 = requestLine.indexOf(" ", sp1 + 1);
   if (sp1 <= 0 || sp2 === -1) throw new HttpError(400, "Malformed request line");
   const method = requestLine.slice(0, sp1);
-  if (!KNOWN_METHODS.has(method) && !TOKEN.test(method)) throw new HttpError(400, "Malformed method");
+  if (!KNOWN_METHODS.has(method) && !isToken(method)) throw new HttpError(400, "Malformed method");
   let url = requestLine.slice(sp1 + 1, sp2);
   const version = requestLine.slice(sp2 + 1);
   if (version !== "HTTP/1.1" && version !== "HTTP/1.0") {
@@ -304,12 +315,9 @@ function parseHead(text: string): ParsedHead {
     const colon = text.indexOf(":", pos);
     if (colon === -1 || colon >= eol || colon === pos) throw new HttpError(400, "Malformed header field");
     const name = text.slice(pos, colon);
-    if (!VALID_NAMES.has(name)) {
-      if (!TOKEN.test(name)) throw new HttpError(400, "Malformed header field name");
-      if (VALID_NAMES.size < 1000) VALID_NAMES.add(name);
-    }
+    if (!isFieldName(name)) throw new HttpError(400, "Malformed header field name");
     const value = text.slice(colon + 1, eol).trim();
-    if (INVALID_VALUE.test(value)) throw new HttpError(400, `Invalid character in header field ${name}`);
+    if (!isFieldValue(value)) throw new HttpError(400, `Invalid character in header field ${name}`);
     pos = eol + 2;
     rawHeaders.push(name, value);
     // Only the fields that frame the request or steer the connection are read here.

@@ -1,4 +1,5 @@
-import type { GatewayResponse } from "./http-server.js";
+import type { CheckedFields, GatewayResponse } from "./http-server.js";
+import type { ResponseHeaders } from "./response-parser.js";
 import type { Exchange, UpstreamError, UpstreamHandler } from "./upstream-pool.js";
 
 /** Headers that describe one hop and never cross the gateway (RFC 9110 §7.6.1), plus host. */
@@ -14,6 +15,24 @@ export const HOP_BY_HOP = new Set([
   "upgrade",
   "host",
 ]);
+
+/**
+ * The upstream's header fields that go on to the client, as the lines of a head: all but the
+ * hop-by-hop ones and those the gateway sets itself (`own`). The response parser checked them.
+ */
+export function passedFields(headers: ResponseHeaders, own: Record<string, string>): CheckedFields {
+  let lines = "";
+  let contentLength = false;
+  let date = false;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!;
+    if (HOP_BY_HOP.has(name) || own[name] !== undefined) continue;
+    if (name === "content-length") contentLength = true;
+    else if (name === "date") date = true;
+    lines += `${name}: ${headers[i + 1]!}\r\n`;
+  }
+  return { lines, contentLength, date };
+}
 
 export interface ProxyResult {
   status: number;
@@ -65,20 +84,14 @@ export class ProxyHandler implements UpstreamHandler {
     return this.send();
   }
 
-  onHead(status: number, headers: Record<string, string | string[]>): void {
+  onHead(status: number, headers: ResponseHeaders): void {
     this.status = status;
     this.upstreamLatencyMs = performance.now() - this.started;
-    const own = this.own;
-    const out: Record<string, string | string[]> = {};
-    for (const name in headers) {
-      if (!HOP_BY_HOP.has(name) && own[name] === undefined) out[name] = headers[name]!;
-    }
-    for (const name in own) out[name] = own[name]!;
     try {
-      this.res.writeHead(status, out);
+      this.res.writeHead(status, this.own, passedFields(headers, this.own));
     } catch (error) {
-      // The server refuses header names or values that are not valid HTTP: so does the gateway.
-      this.invalid = `invalid response header from the upstream (${(error as Error).message})`;
+      // A header of the gateway's own that is not valid HTTP (from a stage's configuration).
+      this.invalid = `invalid response header (${(error as Error).message})`;
       this.exchange?.abort(this.invalid);
     }
   }

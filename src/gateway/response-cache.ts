@@ -18,6 +18,7 @@ import type { GatewayResponse } from "./http-server.js";
 import type { ProxyResult } from "./proxy.js";
 import { HOP_BY_HOP, ProxyHandler } from "./proxy.js";
 import type { CompiledPolicy } from "./resource-policy.js";
+import { headerRecord, type ResponseHeaders } from "./response-parser.js";
 import type { Refusal } from "./responses.js";
 import type { Route } from "./router.js";
 
@@ -290,11 +291,12 @@ export class CachingProxyHandler extends ProxyHandler {
     super(res, ownHeaders, send, done);
   }
 
-  override onHead(status: number, headers: Record<string, string | string[]>): void {
-    this.keep = storableFor(status, headers, this.ttlMs);
+  override onHead(status: number, headers: ResponseHeaders): void {
+    const record = headerRecord(headers);
+    this.keep = storableFor(status, record, this.ttlMs);
     if (this.keep > 0) {
       this.keptStatus = status;
-      this.kept = keptHeaders(headers, this.ownHeaders);
+      this.kept = keptHeaders(record, this.ownHeaders);
     }
     super.onHead(status, headers);
   }

@@ -2,15 +2,22 @@
  * An HTTP/1.1 response parser for upstream connections (RFC 9112): status line and header
  * fields, then the body framed by Content-Length, chunked Transfer-Encoding, or the end of the
  * connection. It reads from the socket's own buffers and hands out views of them, so a
- * response is parsed without copying its body. Header values are validated again by the gateway's
- * server (`http-server.ts`) when they are written to the client; here only what frames the message is checked strictly.
+ * response is parsed without copying its body. Every header field is checked here (a token for
+ * name, no control characters in the value), so the gateway passes them on as they are.
  */
 
+import { isFieldName, isFieldValue } from "./header-fields.js";
 import { BodyReader } from "./message-body.js";
+
+/**
+ * A response's header fields in order, lower-case name and value alternating, each checked;
+ * a repeated field appears once per line it came on.
+ */
+export type ResponseHeaders = string[];
 
 /** What the parser reports; `body` views are valid for as long as the caller keeps them. */
 export interface ResponseSink {
-  head(status: number, headers: Record<string, string | string[]>): void;
+  head(status: number, headers: ResponseHeaders): void;
   body(chunk: Buffer): void;
   complete(): void;
 }
@@ -117,11 +124,12 @@ export class ResponseParser {
     const status = Number(code);
     const http10 = statusLine[7] === "0";
 
-    const headers: Record<string, string | string[]> = {};
+    const headers: ResponseHeaders = [];
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
-    let connection = "";
+    let close = false;
+    let keepAlive = false;
     let pos = lineEnd === -1 ? text.length : lineEnd + 2;
     while (pos < text.length) {
       let eol = text.indexOf("\r\n", pos);
@@ -133,8 +141,11 @@ export class ResponseParser {
       if (first === 32 || first === 9)
         throw new ResponseParseError("obsolete line folding in a header field");
       const name = text.slice(pos, colon).toLowerCase();
+      if (!isFieldName(name)) throw new ResponseParseError("malformed header field name");
       const value = text.slice(colon + 1, eol).trim();
+      if (!isFieldValue(value)) throw new ResponseParseError(`invalid character in header field ${name}`);
       pos = eol + 2;
+      headers.push(name, value);
       switch (name) {
         case "content-length": {
           if (!/^\d+$/.test(value)) throw new ResponseParseError("invalid Content-Length");
@@ -150,7 +161,8 @@ export class ResponseParser {
           chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
           break;
         case "connection":
-          connection = connection ? `${connection},${value.toLowerCase()}` : value.toLowerCase();
+          if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) close = true;
+          if (/(?:^|,)\s*keep-alive\s*(?:,|$)/i.test(value)) keepAlive = true;
           break;
         case "keep-alive": {
           const m = /timeout=(\d+)/i.exec(value);
@@ -158,10 +170,6 @@ export class ResponseParser {
           break;
         }
       }
-      const seen = headers[name];
-      if (seen === undefined) headers[name] = value;
-      else if (Array.isArray(seen)) seen.push(value);
-      else headers[name] = name === "set-cookie" ? [seen, value] : `${seen}, ${value}`;
     }
 
     if (status < 200) {
@@ -169,8 +177,7 @@ export class ResponseParser {
       if (status === 101) throw new ResponseParseError("the upstream switched protocols");
       return;
     }
-    const tokens = connection ? connection.split(",").map((t) => t.trim()) : [];
-    this.keepAlive = http10 ? tokens.includes("keep-alive") : !tokens.includes("close");
+    this.keepAlive = http10 ? keepAlive && !close : !close;
     this.sink.head(status, headers);
     this.inHead = false;
     const body = this.bodyReader;
@@ -189,4 +196,18 @@ export class ResponseParser {
       this.keepAlive = false;
     }
   }
+}
+
+/** The fields as an object by name: repeated ones joined with ", ", Set-Cookie kept as a list. */
+export function headerRecord(headers: ResponseHeaders): Record<string, string | string[]> {
+  const record: Record<string, string | string[]> = {};
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!;
+    const value = headers[i + 1]!;
+    const seen = record[name];
+    if (seen === undefined) record[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else record[name] = name === "set-cookie" ? [seen, value] : `${seen}, ${value}`;
+  }
+  return record;
 }

@@ -1,7 +1,12 @@
 import { isIP, type Socket, connect as tcpConnect } from "node:net";
 import type { Readable } from "node:stream";
 import { connect as tlsConnect } from "node:tls";
-import { ResponseParseError, ResponseParser, type ResponseSink } from "./response-parser.js";
+import {
+  type ResponseHeaders,
+  ResponseParseError,
+  ResponseParser,
+  type ResponseSink,
+} from "./response-parser.js";
 
 /**
  * The gateway's HTTP/1.1 client: a keep-alive connection pool per upstream origin.
@@ -34,7 +39,7 @@ export interface UpstreamHandler {
    * holds it until it settles (then true sends it, false cancels it).
    */
   onSend(): boolean | Promise<boolean>;
-  onHead(status: number, headers: Record<string, string | string[]>): void;
+  onHead(status: number, headers: ResponseHeaders): void;
   /** A piece of the response body; return false to pause until `exchange.resume()`. */
   onData(chunk: Buffer): boolean;
   onEnd(): void;
@@ -189,7 +194,7 @@ export class Exchange implements ResponseSink {
     body.once("aborted", onError);
   }
 
-  head(status: number, headers: Record<string, string | string[]>): void {
+  head(status: number, headers: ResponseHeaders): void {
     if (this.settled) return;
     this.timer.refresh();
     this.handler.onHead(status, headers);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { after, describe, test } from "node:test";
 import { createServer as createTlsServer } from "node:tls";
+import { headerRecord } from "../../src/gateway/response-parser.js";
 import {
   type UpstreamError,
   type UpstreamHandler,
@@ -113,7 +114,7 @@ function send(
       },
       onHead: (status, headers) => {
         outcome.status = status;
-        outcome.headers = headers;
+        outcome.headers = headerRecord(headers);
       },
       onData: (chunk) => {
         chunks.push(Buffer.from(chunk));
@@ -240,6 +241,9 @@ describe("gateway upstream client: framing", () => {
     ["an invalid Content-Length", "HTTP/1.1 200 OK\r\ncontent-length: 1x\r\n\r\n"],
     ["conflicting Content-Lengths", "HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\nab"],
     ["obsolete line folding", "HTTP/1.1 200 OK\r\nx-a: 1\r\n folded\r\ncontent-length: 0\r\n\r\n"],
+    ["a header name that is not a token", "HTTP/1.1 200 OK\r\nx a: 1\r\ncontent-length: 0\r\n\r\n"],
+    ["a control character in a header value", "HTTP/1.1 200 OK\r\nx-a: 1\u0000\r\ncontent-length: 0\r\n\r\n"],
+    ["a bare CR in a header value", "HTTP/1.1 200 OK\r\nx-a: 1\rx-b: 2\r\ncontent-length: 0\r\n\r\n"],
     ["an invalid chunk size", "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n"],
     ["bytes after the end of the response", `${OK("ok")}HTTP/1.1 200 OK\r\n\r\n`],
     ["a switch of protocols", "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n"],
