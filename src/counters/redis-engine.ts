@@ -1,3 +1,5 @@
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
 import {
   type CounterEngine,
@@ -17,6 +19,8 @@ export interface RedisEngineOptions {
   commandTimeoutMs?: number;
 }
 
+type NetStream = Socket | TLSSocket;
+
 /** { admitted, reason code, retryAfterMs, quota used, tightest index, its remaining, its resetMs } */
 type TakeReply = [number, number, number, number, number, number, number];
 
@@ -29,7 +33,9 @@ interface CounterCommands {
 /**
  * Counters in Redis, shared by N gateway processes (`TOLLGATE_REDIS_URL`). Each `take` is one
  * Lua script, one round trip, that checks every bucket and the quota and takes them together
- * atomically, so N processes on one Redis are exactly as exact as one. Bucket keys expire once
+ * atomically, so N processes on one Redis are exactly as exact as one. The takes of one turn of
+ * the event loop go out together, in one write(2) after the turn's I/O callbacks, and their
+ * answers come back together: the round trips are shared, not the scripts. Bucket keys expire once
  * full again (plus a slack); quota keys an hour after their period ends. Keys of one take must
  * live on one Redis node: Redis Cluster is not supported.
  *
@@ -52,6 +58,8 @@ export class RedisEngine implements CounterEngine {
   private readonly owned: boolean;
   private readonly prefix: string;
   private readonly commands: CounterCommands;
+  /** The connection is corked for this turn's takes, until `uncork` runs. */
+  private corked?: NetStream;
 
   /**
    * @param client an ioredis client (give it a short `commandTimeout`) or a `redis://` URL, for
@@ -98,6 +106,7 @@ export class RedisEngine implements CounterEngine {
       keys.push(this.quotaKey(quota.id, quota.start));
       args.push(quota.limit, quota.end, Math.max(1, Math.ceil(quota.end - now + QUOTA_GRACE_MS)));
     }
+    this.holdWrites();
     const reply = await this.commands.tollgateTake(keys.length, ...keys, ...args);
     const [admitted, reasonCode, retryAfterMs, used, tightestIndex, remaining, resetMs] = reply;
     const spec = tightestIndex > 0 ? buckets[tightestIndex - 1] : undefined;
@@ -133,6 +142,19 @@ export class RedisEngine implements CounterEngine {
       this.client.disconnect();
     }
   }
+
+  /** Corks the connection for the rest of this turn, so that its takes share one write(2). */
+  private holdWrites(): void {
+    if (this.corked !== undefined || this.client.status !== "ready") return;
+    this.corked = this.client.stream;
+    this.corked.cork();
+    setImmediate(this.uncork);
+  }
+
+  private readonly uncork = (): void => {
+    this.corked?.uncork();
+    this.corked = undefined;
+  };
 
   private setCount(quotaId: string, start: number, used: number, raiseOnly: 0 | 1): Promise<number> {
     // The period's end is not known here: a new key lives as long as the longest period could.
