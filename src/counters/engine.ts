@@ -32,6 +32,11 @@ export interface QuotaSpec {
 
 /** One request's limits, checked and taken together at `now` (epoch ms). */
 export interface TakeRequest {
+  /**
+   * The buckets, most specific first. A caller may pass the same list again for later takes (the
+   * gateway keeps one per key and route), but must not change it once passed: an engine may keep
+   * what it derives from it (the Redis engine keeps its encoding).
+   */
   buckets: readonly BucketSpec[];
   quota?: QuotaSpec;
   /** The caller's clock, epoch ms. Gateways sharing Redis must pass a synchronized clock (NTP). */

@@ -11,6 +11,7 @@ import {
   type TakeRequest,
 } from "./engine.js";
 import { SET_COUNT_SCRIPT, TAKE_SCRIPT } from "./redis-scripts.js";
+import { isNoScript, PreparedCommand, TakeEncoder } from "./redis-take.js";
 
 export interface RedisEngineOptions {
   /** Prefix of every key this engine writes. Default `tollgate:`. */
@@ -24,9 +25,8 @@ type NetStream = Socket | TLSSocket;
 /** { admitted, reason code, retryAfterMs, quota used, tightest index, its remaining, its resetMs } */
 type TakeReply = [number, number, number, number, number, number, number];
 
-/** The scripts, as ioredis `defineCommand` adds them: EVALSHA, falling back to EVAL on NOSCRIPT. */
+/** The script ioredis `defineCommand` adds: EVALSHA, falling back to EVAL on NOSCRIPT. */
 interface CounterCommands {
-  tollgateTake(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<TakeReply>;
   tollgateSetCount(key: string, used: number, raiseOnly: 0 | 1, ttlMs: number): Promise<number>;
 }
 
@@ -56,7 +56,7 @@ export class RedisEngine implements CounterEngine {
   /** The last connection error of an owned client, for logs. */
   lastError: Error | undefined;
   private readonly owned: boolean;
-  private readonly prefix: string;
+  private readonly encoder: TakeEncoder;
   private readonly commands: CounterCommands;
   /** The connection is corked for this turn's takes, until `uncork` runs. */
   private corked?: NetStream;
@@ -70,9 +70,12 @@ export class RedisEngine implements CounterEngine {
     this.owned = typeof client === "string";
     this.client = typeof client === "string" ? new Redis(client, failFast(options)) : client;
     if (this.owned) this.client.on("error", (error: Error) => (this.lastError = error));
-    this.prefix = options.keyPrefix ?? "tollgate:";
-    this.client.defineCommand("tollgateTake", { lua: TAKE_SCRIPT });
+    this.encoder = new TakeEncoder(options.keyPrefix ?? "tollgate:");
     this.client.defineCommand("tollgateSetCount", { lua: SET_COUNT_SCRIPT, numberOfKeys: 1 });
+    // Takes are sent as EVALSHA alone: the script is loaded whenever a connection is made.
+    const load = () => void this.client.script("LOAD", TAKE_SCRIPT).catch(() => {});
+    this.client.on("ready", load);
+    if (this.client.status === "ready") load();
     this.commands = this.client as unknown as CounterCommands;
   }
 
@@ -93,21 +96,9 @@ export class RedisEngine implements CounterEngine {
   }
 
   async take(request: TakeRequest): Promise<Decision> {
-    const { buckets, quota, now } = request;
-    const n = buckets.length;
-    const keys: string[] = new Array(n);
-    const args: Array<string | number> = [now, n];
-    for (let i = 0; i < n; i++) {
-      const spec = buckets[i]!;
-      keys[i] = this.bucketKey(spec.id);
-      args.push(spec.rate, spec.burst);
-    }
-    if (quota) {
-      keys.push(this.quotaKey(quota.id, quota.start));
-      args.push(quota.limit, quota.end, Math.max(1, Math.ceil(quota.end - now + QUOTA_GRACE_MS)));
-    }
+    const { buckets } = request;
     this.holdWrites();
-    const reply = await this.commands.tollgateTake(keys.length, ...keys, ...args);
+    const reply = await this.sendTake(this.encoder.encode(request));
     const [admitted, reasonCode, retryAfterMs, used, tightestIndex, remaining, resetMs] = reply;
     const spec = tightestIndex > 0 ? buckets[tightestIndex - 1] : undefined;
     const tightest = spec && {
@@ -143,6 +134,17 @@ export class RedisEngine implements CounterEngine {
     }
   }
 
+  private async sendTake(text: string): Promise<TakeReply> {
+    try {
+      return (await this.client.sendCommand(new PreparedCommand(text))) as TakeReply;
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      // Redis restarted or its scripts were flushed: load the script and send the take again.
+      await this.client.script("LOAD", TAKE_SCRIPT);
+      return (await this.client.sendCommand(new PreparedCommand(text))) as TakeReply;
+    }
+  }
+
   /** Corks the connection for the rest of this turn, so that its takes share one write(2). */
   private holdWrites(): void {
     if (this.corked !== undefined || this.client.status !== "ready") return;
@@ -162,12 +164,8 @@ export class RedisEngine implements CounterEngine {
     return this.commands.tollgateSetCount(this.quotaKey(quotaId, start), used, raiseOnly, ttlMs);
   }
 
-  private bucketKey(id: string): string {
-    return `${this.prefix}b:${id}`;
-  }
-
   private quotaKey(id: string, start: number): string {
-    return `${this.prefix}q:${id}:${start}`;
+    return this.encoder.quotaKey(id, start);
   }
 }
 
