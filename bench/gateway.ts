@@ -591,6 +591,7 @@ async function withCache(system: System): Promise<System> {
 
 const SYSTEM_NAMES = [
   "upstream direct",
+  "Node floor",
   "nginx",
   "undici",
   "server and client alone",
@@ -627,6 +628,7 @@ async function main(): Promise<void> {
       pids: () => [],
       stop: async () => {},
     }),
+    () => nodeProcess("Node floor (node:net, fixed answer)", "bench/peers/node-floor.ts", 9150, {}, "/pets"),
     () => nginxProxy(9100),
     () => nodeProcess("bare undici proxy", "bench/peers/undici-proxy.ts", 9200, {}, "/pets"),
     () =>
@@ -702,7 +704,78 @@ function report(samples: Map<string, Sample[]>): void {
       `Cache hits vs proxied Tollgate embedded: throughput ${ratio("rps").toFixed(2)} ×, CPU per request ${ratio("cpuUsPerRequest").toFixed(2)} ×, p50 ${ratio("p50").toFixed(2)} ×, p99 ${ratio("p99").toFixed(2)} ×.`,
     );
   }
+  lines.push(...targets(med, samples));
   console.log(lines.join("\n"));
+}
+
+/** Issue 4's targets against this run's medians, for the systems that were measured. */
+function targets(
+  med: (name: string, field: keyof Sample) => number,
+  samples: Map<string, Sample[]>,
+): string[] {
+  const tollgate = "Tollgate embedded";
+  if (!samples.has(tollgate)) return [];
+  const rows: string[] = [];
+  const row = (target: string, measured: string, met: boolean) =>
+    rows.push(`| ${target} | ${measured} | ${met ? "yes" : "no"} |`);
+  const rps = med(tollgate, "rps");
+  const nginx = "nginx proxy_pass + limit_req";
+  const undici = "bare undici proxy";
+  const direct = "upstream direct";
+  if (samples.has(nginx))
+    row(
+      "throughput ≥ 0.33 × nginx",
+      `${(rps / med(nginx, "rps")).toFixed(2)} ×`,
+      rps / med(nginx, "rps") >= 0.33,
+    );
+  if (samples.has(undici))
+    row(
+      "throughput ≥ 0.85 × bare undici proxy",
+      `${(rps / med(undici, "rps")).toFixed(2)} ×`,
+      rps / med(undici, "rps") >= 0.85,
+    );
+  const cpu = med(tollgate, "cpuUsPerRequest");
+  row("CPU ≤ 50 µs per request", `${cpu.toFixed(1)} µs`, cpu <= 50);
+  if (samples.has(direct)) {
+    const p50 = (med(tollgate, "p50") - med(direct, "p50")) * 1000;
+    const p99 = (med(tollgate, "p99") - med(direct, "p99")) * 1000;
+    row("added unloaded latency p50 ≤ 120 µs", `${p50.toFixed(0)} µs`, p50 <= 120);
+    const floor = [...samples.keys()].find((name) => name.startsWith("Node floor"));
+    const floorNote = floor
+      ? ` (a Node server answering at once adds ${((med(floor, "p99") - med(direct, "p99")) * 1000).toFixed(0)} µs)`
+      : "";
+    row("added unloaded latency p99 ≤ 500 µs", `${p99.toFixed(0)} µs${floorNote}`, p99 <= 500);
+  }
+  const redis = "Tollgate on Redis";
+  if (samples.has(redis))
+    row(
+      "Redis mode ≥ 0.8 × embedded throughput",
+      `${(med(redis, "rps") / rps).toFixed(2)} ×`,
+      med(redis, "rps") / rps >= 0.8,
+    );
+  const peer = [...samples.keys()].find((name) => name.startsWith("fast-gateway"));
+  if (peer) {
+    const ahead: Array<[string, boolean]> = [
+      ["throughput", rps > med(peer, "rps")],
+      ["CPU", cpu < med(peer, "cpuUsPerRequest")],
+      ["p50", med(tollgate, "p50") < med(peer, "p50")],
+      ["p99", med(tollgate, "p99") < med(peer, "p99")],
+    ];
+    const behind = ahead.filter(([, ok]) => !ok).map(([figure]) => figure);
+    row(
+      "ahead of fast-gateway on every figure",
+      behind.length ? `behind on ${behind.join(", ")}` : "ahead on all four",
+      behind.length === 0,
+    );
+  }
+  return [
+    "",
+    "Issue 4's targets (Tollgate embedded unless named):",
+    "",
+    "| target | measured | met |",
+    "| --- | --- | --- |",
+    ...rows,
+  ];
 }
 
 main()
