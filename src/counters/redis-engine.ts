@@ -95,20 +95,9 @@ export class RedisEngine implements CounterEngine {
     });
   }
 
-  async take(request: TakeRequest): Promise<Decision> {
-    const { buckets } = request;
+  take(request: TakeRequest): Promise<Decision> {
     this.holdWrites();
-    const reply = await this.sendTake(this.encoder.encode(request));
-    const [admitted, reasonCode, retryAfterMs, used, tightestIndex, remaining, resetMs] = reply;
-    const spec = tightestIndex > 0 ? buckets[tightestIndex - 1] : undefined;
-    const tightest = spec && {
-      limit: spec.burst,
-      remaining,
-      resetMs,
-      windowMs: msUntilTokens(0, spec.burst, spec.rate, spec.burst),
-    };
-    const reason = admitted ? undefined : reasonCode === 2 ? "quota" : "throttled";
-    return decide(request, reason, retryAfterMs, used, tightest);
+    return this.sendTake(this.encoder.encode(request)).then((reply) => decision(request, reply));
   }
 
   async quotaUsed(quotaId: string, start: number): Promise<number | undefined> {
@@ -134,15 +123,14 @@ export class RedisEngine implements CounterEngine {
     }
   }
 
-  private async sendTake(text: string): Promise<TakeReply> {
-    try {
-      return (await this.client.sendCommand(new PreparedCommand(text))) as TakeReply;
-    } catch (error) {
+  private sendTake(text: string): Promise<TakeReply> {
+    const sent = this.client.sendCommand(new PreparedCommand(text)) as Promise<TakeReply>;
+    return sent.catch(async (error: unknown) => {
       if (!isNoScript(error)) throw error;
       // Redis restarted or its scripts were flushed: load the script and send the take again.
       await this.client.script("LOAD", TAKE_SCRIPT);
       return (await this.client.sendCommand(new PreparedCommand(text))) as TakeReply;
-    }
+    });
   }
 
   /** Corks the connection for the rest of this turn, so that its takes share one write(2). */
@@ -167,6 +155,20 @@ export class RedisEngine implements CounterEngine {
   private quotaKey(id: string, start: number): string {
     return this.encoder.quotaKey(id, start);
   }
+}
+
+/** The decision a take script's reply says. */
+function decision(request: TakeRequest, reply: TakeReply): Decision {
+  const [admitted, reasonCode, retryAfterMs, used, tightestIndex, remaining, resetMs] = reply;
+  const spec = tightestIndex > 0 ? request.buckets[tightestIndex - 1] : undefined;
+  const tightest = spec && {
+    limit: spec.burst,
+    remaining,
+    resetMs,
+    windowMs: msUntilTokens(0, spec.burst, spec.rate, spec.burst),
+  };
+  const reason = admitted ? undefined : reasonCode === 2 ? "quota" : "throttled";
+  return decide(request, reason, retryAfterMs, used, tightest);
 }
 
 function failFast(options: RedisEngineOptions): RedisOptions {

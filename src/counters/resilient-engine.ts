@@ -79,23 +79,31 @@ export class ResilientEngine implements CounterEngine {
     await Promise.all([this.primary.close(), this.fallback.close()]);
   }
 
-  private async fromPrimary(request: TakeRequest): Promise<Decision> {
+  private fromPrimary(request: TakeRequest): Promise<Decision> {
+    let taken: Decision | Promise<Decision>;
     try {
-      const decision = await this.primary.take(request);
-      if (!this.up) {
-        this.up = true;
-        this.options.onStateChange?.(true);
-      }
-      return decision;
+      taken = this.primary.take(request);
     } catch (error) {
-      this.options.onError?.(error);
-      this.nextProbeAt = this.clock() + this.probeIntervalMs;
-      if (this.up) {
-        this.up = false;
-        this.options.onStateChange?.(false, error);
-      }
-      return this.degraded(request);
+      taken = Promise.reject(error);
     }
+    return Promise.resolve(taken).then(
+      (decision) => {
+        if (!this.up) {
+          this.up = true;
+          this.options.onStateChange?.(true);
+        }
+        return decision;
+      },
+      (error: unknown) => {
+        this.options.onError?.(error);
+        this.nextProbeAt = this.clock() + this.probeIntervalMs;
+        if (this.up) {
+          this.up = false;
+          this.options.onStateChange?.(false, error);
+        }
+        return this.degraded(request);
+      },
+    );
   }
 
   private degraded(request: TakeRequest): Decision | Promise<Decision> {
