@@ -13,7 +13,4 @@ const ANSWER = Buffer.from(
 createServer((socket) => {
   socket.on("data", () => socket.write(ANSWER));
   socket.on("error", () => socket.destroy());
-}).listen(
-  Number(process.env.PORT ?? 9150),
-  "127.0.0.1",
-);
+}).listen(Number(process.env.PORT ?? 9150), "127.0.0.1");
