@@ -62,9 +62,10 @@ export class RedisEngine implements CounterEngine {
   private corked?: NetStream;
 
   /**
-   * @param client an ioredis client (give it a short `commandTimeout`) or a `redis://` URL, for
-   *   which the engine makes a client that fails fast: no offline queue and no resending, since a
-   *   take sent late or twice would count late or twice.
+   * @param client an ioredis client (give it a short `commandTimeout`, and no `keyPrefix`: the
+   *   engine's own `keyPrefix` option names its keys) or a `redis://` URL, for which the engine
+   *   makes a client that fails fast: no offline queue and no resending, since a take sent late
+   *   or twice would count late or twice.
    */
   constructor(client: Redis | string, options: RedisEngineOptions = {}) {
     this.owned = typeof client === "string";
