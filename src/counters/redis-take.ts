@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { Command } from "ioredis";
-import { QUOTA_GRACE_MS, type TakeRequest } from "./engine.js";
+import { QUOTA_GRACE_MS, type QuotaSpec, type TakeRequest } from "./engine.js";
 import { TAKE_SCRIPT } from "./redis-scripts.js";
 
 const TAKE_SHA = createHash("sha1").update(TAKE_SCRIPT).digest("hex");
 
 /** The parts of a take's EVALSHA that stay the same from one take of a key and route to the next. */
 interface Prepared {
-  quotaId: string | undefined;
-  quotaStart: number;
+  /** The quota they were written for (a new period, or a changed plan, writes them again). */
+  quota: QuotaSpec | undefined;
   /** Through the keys: `*argc`, EVALSHA, the script's SHA, the key count and every key. */
   head: string;
   /** Between `now` and the quota key's TTL: the bucket count, each rate and burst, the quota's limit and end. */
@@ -29,7 +29,7 @@ export class TakeEncoder {
   encode(request: TakeRequest): string {
     const { buckets, quota, now } = request;
     let prepared = this.prepared.get(buckets);
-    if (prepared === undefined || prepared.quotaId !== quota?.id || prepared.quotaStart !== quota?.start) {
+    if (prepared === undefined || !sameQuota(prepared.quota, quota)) {
       prepared = this.prepare(request);
       this.prepared.set(buckets, prepared);
     }
@@ -38,7 +38,7 @@ export class TakeEncoder {
     return `${text}${bulk(String(Math.max(1, Math.ceil(quota.end - now + QUOTA_GRACE_MS))))}`;
   }
 
-  bucketKey(id: string): string {
+  private bucketKey(id: string): string {
     return `${this.keyPrefix}b:${id}`;
   }
 
@@ -57,12 +57,16 @@ export class TakeEncoder {
     // EVALSHA sha numkeys keys... now args... [ttl]
     const argc = 3 + keys.length + 1 + args.length + (quota ? 1 : 0);
     return {
-      quotaId: quota?.id,
-      quotaStart: quota?.start ?? 0,
+      quota,
       head: `*${argc}\r\n${bulk("EVALSHA")}${bulk(TAKE_SHA)}${bulk(String(keys.length))}${keys.map(bulk).join("")}`,
       middle: args.map(bulk).join(""),
     };
   }
+}
+
+function sameQuota(a: QuotaSpec | undefined, b: QuotaSpec | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.id === b.id && a.start === b.start && a.limit === b.limit && a.end === b.end;
 }
 
 function bulk(text: string): string {

@@ -957,7 +957,7 @@ export class Gateway {
       this.options.ledger.admitNow(utcDay(ctx.now), this.subject(ctx, ctx.key));
       return true;
     } catch (error) {
-      return this.unrecorded(ctx, error as Error);
+      return this.unrecorded(ctx, (error as Error).message);
     }
   }
 
@@ -969,11 +969,11 @@ export class Gateway {
     if (!ctx.key || !ctx.plan) return true;
     const written = this.options.ledger.admit(utcDay(ctx.now), this.subject(ctx, ctx.key));
     if (written === undefined) return true;
-    return written.then((problem) => problem === undefined || this.unrecorded(ctx, new Error(problem)));
+    return written.then((problem) => problem === undefined || this.unrecorded(ctx, problem));
   }
 
-  private unrecorded(ctx: RequestContext, error: Error): false {
-    ctx.unrecorded = `usage journal: ${error.message}`;
+  private unrecorded(ctx: RequestContext, problem: string): false {
+    ctx.unrecorded = `usage journal: ${problem}`;
     return false;
   }
 

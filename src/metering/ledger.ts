@@ -99,11 +99,6 @@ export class UsageLedger {
     return new UsageLedger(store, options.journalDir, options.commitIntervalMs ?? 100);
   }
 
-  /** Counts one request sent on; throws if the journal cannot be written (then it must not be sent). */
-  record(a: Admission): void {
-    this.admitNow(a.day, a);
-  }
-
   /**
    * Counts one request about to be sent. `subject` is what the request is (key, plan, route), an
    * object the caller keeps and passes again, so its journal and count keys are built once.
