@@ -3,7 +3,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { QUOTA_GRACE_MS, quotaPeriod, RedisEngine } from "../../src/counters/index.js";
+import { QUOTA_GRACE_MS, type QuotaSpec, quotaPeriod, RedisEngine } from "../../src/counters/index.js";
 import type { HammerConfig, HammerReport } from "./helpers/hammer-worker.js";
 import { redisSkip, startRedis, type TestRedis } from "./helpers/redis-server.js";
 
@@ -154,6 +154,28 @@ describe("redis engine", { skip: redisSkip }, () => {
     // The first call on a connection sends the script itself (EVAL), later calls its SHA.
     assert.equal(seen.length, 5, seen.join(","));
     assert.ok(seen.every((name) => name === "evalsha" || name === "eval"));
+  });
+
+  test("a bucket list passed again counts a new quota period, and a changed limit, under the right key", async () => {
+    // The gateway passes one bucket list per key and route again and again; the engine keeps its encoding.
+    const buckets = [{ id: "b", rate: 1000, burst: 1000 }];
+    const day1 = { id: "q", limit: 2, ...quotaPeriod(T0, "DAY", 0) };
+    const admitted = async (quota: QuotaSpec, now: number) =>
+      (await engine.take({ buckets, quota, now })).admitted;
+    assert.deepEqual(
+      [await admitted(day1, T0), await admitted(day1, T0), await admitted(day1, T0)],
+      [true, true, false],
+    );
+    const day2 = { id: "q", limit: 2, ...quotaPeriod(T0 + 86_400_000, "DAY", 0) };
+    assert.equal(await admitted(day2, T0 + 86_400_000), true, "the next day starts a count of its own");
+    assert.equal(await admin.get(`${prefix}q:q:${day2.start}`), "1");
+    const raised = { ...day2, limit: 3 };
+    assert.deepEqual(
+      [await admitted(raised, T0 + 86_400_000), await admitted(raised, T0 + 86_400_000)],
+      [true, true],
+      "a raised limit applies at once",
+    );
+    assert.equal(await admitted(raised, T0 + 86_400_000), false);
   });
 
   test("a flushed script cache is reloaded without failing a take", async () => {
