@@ -548,9 +548,12 @@ function measure(system: System): Sample {
   const before = pids.length ? cpuTicks(pids) : 0;
   const load = wrk(system.url, CONNECTIONS, DURATION_S);
   const cpuS = pids.length ? (cpuTicks(pids) - before) / TICKS_PER_S : Number.NaN;
+  // The access log is written every 100 ms: once the loaded run's lines are in, the unloaded run's follow.
+  if (system.accessLog) sleepMs(300);
   const logFrom = system.accessLog && existsSync(system.accessLog) ? statSync(system.accessLog).size : 0;
+  const unloadedFrom = Date.now();
   const unloaded = wrk(system.url, 1, Math.max(3, Math.round(DURATION_S / 2)));
-  const handler = system.accessLog ? handlerLatency(system.accessLog, logFrom) : undefined;
+  const handler = system.accessLog ? handlerLatency(system.accessLog, logFrom, unloadedFrom) : undefined;
   return {
     rps: load.rps,
     cpuUsPerRequest: (cpuS * 1e6) / (load.rps * DURATION_S),
@@ -564,21 +567,27 @@ function measure(system: System): Sample {
 
 /**
  * The handler's own latency (the access log's latencyMs: from the request's head to its answer
- * written) over the log's lines from byte `from` on: what Tollgate adds, without the time its
- * process waited to be scheduled.
+ * written) of the requests logged from byte `from` on that arrived from `since` (epoch ms) on:
+ * what Tollgate adds, without the time its process waited to be scheduled.
  */
-function handlerLatency(log: string, from: number): { p50: number; p99: number } | undefined {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300); // the log is flushed every 100 ms
+function handlerLatency(log: string, from: number, since: number): { p50: number; p99: number } | undefined {
+  sleepMs(300);
   if (!existsSync(log)) return undefined;
   const ms = readFileSync(log)
     .subarray(from)
     .toString()
     .split("\n")
     .filter(Boolean)
-    .map((line) => (JSON.parse(line) as { latencyMs: number }).latencyMs)
+    .map((line) => JSON.parse(line) as { time: string; latencyMs: number })
+    .filter((entry) => Date.parse(entry.time) >= since)
+    .map((entry) => entry.latencyMs)
     .sort((a, b) => a - b);
   if (ms.length === 0) return undefined;
   return { p50: ms[Math.floor(ms.length / 2)]!, p99: ms[Math.floor(ms.length * 0.99)]! };
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**
@@ -631,7 +640,11 @@ const SYSTEM_NAMES = [
   `Tollgate embedded + ${POLICY}`,
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** The median of the figures that were measured (NaN when none was). */
+const median = (xs: number[]) => {
+  const measured = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return measured.length ? measured[Math.floor(measured.length / 2)]! : Number.NaN;
+};
 const spread = (xs: number[]) => (xs.length > 1 ? (Math.max(...xs) - Math.min(...xs)) / median(xs) : 0);
 
 async function main(): Promise<void> {
