@@ -765,21 +765,15 @@ function targets(
   const row = (target: string, measured: string, met: boolean) =>
     rows.push(`| ${target} | ${measured} | ${met ? "yes" : "no"} |`);
   const rps = med(tollgate, "rps");
-  const nginx = "nginx proxy_pass + limit_req";
-  const undici = "bare undici proxy";
+  /** `system`'s throughput over `base`'s, against `min`, when both were measured. */
+  const ratioRow = (target: string, system: string, base: string, min: number) => {
+    if (!samples.has(system) || !samples.has(base)) return;
+    const ratio = med(system, "rps") / med(base, "rps");
+    row(target, `${ratio.toFixed(2)} ×`, ratio >= min);
+  };
   const direct = "upstream direct";
-  if (samples.has(nginx))
-    row(
-      "throughput ≥ 0.33 × nginx",
-      `${(rps / med(nginx, "rps")).toFixed(2)} ×`,
-      rps / med(nginx, "rps") >= 0.33,
-    );
-  if (samples.has(undici))
-    row(
-      "throughput ≥ 0.85 × bare undici proxy",
-      `${(rps / med(undici, "rps")).toFixed(2)} ×`,
-      rps / med(undici, "rps") >= 0.85,
-    );
+  ratioRow("throughput ≥ 0.33 × nginx", tollgate, "nginx proxy_pass + limit_req", 0.33);
+  ratioRow("throughput ≥ 0.85 × bare undici proxy", tollgate, "bare undici proxy", 0.85);
   const cpu = med(tollgate, "cpuUsPerRequest");
   row("CPU ≤ 50 µs per request", `${cpu.toFixed(1)} µs`, cpu <= 50);
   if (samples.has(direct)) {
@@ -796,13 +790,7 @@ function targets(
       : `; Tollgate's handler itself: p99 ${(handlerP99 * 1000).toFixed(0)} µs`;
     row("added unloaded latency p99 ≤ 500 µs", `${p99.toFixed(0)} µs${floorNote}${handlerNote}`, p99 <= 500);
   }
-  const redis = "Tollgate on Redis";
-  if (samples.has(redis))
-    row(
-      "Redis mode ≥ 0.8 × embedded throughput",
-      `${(med(redis, "rps") / rps).toFixed(2)} ×`,
-      med(redis, "rps") / rps >= 0.8,
-    );
+  ratioRow("Redis mode ≥ 0.8 × embedded throughput", "Tollgate on Redis", tollgate, 0.8);
   const peer = [...samples.keys()].find((name) => name.startsWith("fast-gateway"));
   if (peer) {
     const ahead: Array<[string, boolean]> = [
