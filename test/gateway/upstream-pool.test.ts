@@ -12,6 +12,7 @@ import {
   type UpstreamError,
   type UpstreamHandler,
   UpstreamPool,
+  type UpstreamPoolOptions,
   type UpstreamRequest,
 } from "../../src/gateway/upstream-pool.js";
 
@@ -148,23 +149,26 @@ async function dribble(socket: Socket, text: string): Promise<void> {
 const OK = (body: string, extra = "") =>
   `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 
+type Cleanup = Array<() => Promise<void> | void>;
+
+/** A raw server answering with `answer` and a pool to it, both closed by `cleanup`. */
+async function poolFor(cleanup: Cleanup, answer: Answer, options: UpstreamPoolOptions = {}) {
+  const server = await rawServer(answer);
+  const pool = new UpstreamPool(server.origin, options);
+  cleanup.push(
+    () => server.close(),
+    () => pool.close(),
+  );
+  return { server, pool };
+}
+
 describe("gateway upstream client: framing", () => {
-  const cleanup: Array<() => Promise<void> | void> = [];
+  const cleanup: Cleanup = [];
   after(async () => {
     for (const c of cleanup.reverse()) await c();
   });
-  async function poolFor(answer: Answer, options = {}) {
-    const server = await rawServer(answer);
-    const pool = new UpstreamPool(server.origin, options);
-    cleanup.push(
-      () => server.close(),
-      () => pool.close(),
-    );
-    return { server, pool };
-  }
-
   test("a Content-Length body arrives whole, and the connection carries the next request", async () => {
-    const { server, pool } = await poolFor((_h, s) => s.write(OK("hello")));
+    const { server, pool } = await poolFor(cleanup, (_h, s) => s.write(OK("hello")));
     const first = await send(pool);
     const second = await send(pool);
     assert.equal(first.status, 200);
@@ -176,7 +180,7 @@ describe("gateway upstream client: framing", () => {
   });
 
   test("a chunked body delivered one byte at a time is decoded, trailers dropped, connection reused", async () => {
-    const { server, pool } = await poolFor((_h, s) => {
+    const { server, pool } = await poolFor(cleanup, (_h, s) => {
       void dribble(
         s,
         "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nx-trailer: t\r\n\r\n",
@@ -192,7 +196,7 @@ describe("gateway upstream client: framing", () => {
   });
 
   test("a body without length runs to the end of the connection, which is then not reused", async () => {
-    const { server, pool } = await poolFor((_h, s) => {
+    const { server, pool } = await poolFor(cleanup, (_h, s) => {
       s.end("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the end");
     });
     const first = await send(pool);
@@ -202,7 +206,7 @@ describe("gateway upstream client: framing", () => {
   });
 
   test("HEAD, 204 and 304 answers have no body even with a Content-Length", async () => {
-    const { server, pool } = await poolFor((head, s) => {
+    const { server, pool } = await poolFor(cleanup, (head, s) => {
       if (head.startsWith("HEAD")) s.write("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n");
       else if (head.startsWith("GET /204")) s.write("HTTP/1.1 204 No Content\r\n\r\n");
       else s.write("HTTP/1.1 304 Not Modified\r\ncontent-length: 10\r\n\r\n");
@@ -216,7 +220,7 @@ describe("gateway upstream client: framing", () => {
   });
 
   test("informational answers (100, 103) are skipped for the final one", async () => {
-    const { pool } = await poolFor((_h, s) =>
+    const { pool } = await poolFor(cleanup, (_h, s) =>
       s.write(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n${OK("final")}`),
     );
     const r = await send(pool);
@@ -225,7 +229,7 @@ describe("gateway upstream client: framing", () => {
   });
 
   test("repeated header fields are joined, Set-Cookie kept apart", async () => {
-    const { pool } = await poolFor((_h, s) =>
+    const { pool } = await poolFor(cleanup, (_h, s) =>
       s.write(
         "HTTP/1.1 200 OK\r\nset-cookie: a=1\r\nSet-Cookie: b=2\r\nx-v: 1\r\nX-V: 2\r\ncontent-length: 0\r\n\r\n",
       ),
@@ -249,7 +253,7 @@ describe("gateway upstream client: framing", () => {
     ["a switch of protocols", "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n"],
   ] as const) {
     test(`${name} is an INVALID_RESPONSE and closes the connection`, async () => {
-      const { server, pool } = await poolFor((h, s) => {
+      const { server, pool } = await poolFor(cleanup, (h, s) => {
         if (h.startsWith("GET /next")) s.write(OK("next"));
         else s.write(response);
       });
@@ -265,14 +269,16 @@ describe("gateway upstream client: framing", () => {
   }
 
   test("a response head over 32 KiB is refused", async () => {
-    const { pool } = await poolFor((_h, s) =>
+    const { pool } = await poolFor(cleanup, (_h, s) =>
       s.write(`HTTP/1.1 200 OK\r\nx-big: ${"a".repeat(40_000)}\r\n\r\n`),
     );
     assert.equal((await send(pool)).error?.code, "INVALID_RESPONSE");
   });
 
   test("a connection closed before the response is complete is an error", async () => {
-    const { pool } = await poolFor((_h, s) => s.end("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc"));
+    const { pool } = await poolFor(cleanup, (_h, s) =>
+      s.end("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc"),
+    );
     const r = await send(pool);
     assert.equal(r.error?.code, "CONNECTION_CLOSED");
     assert.equal(r.body.toString(), "abc");
@@ -280,22 +286,17 @@ describe("gateway upstream client: framing", () => {
 });
 
 describe("gateway upstream client: connections", () => {
-  const cleanup: Array<() => Promise<void> | void> = [];
+  const cleanup: Cleanup = [];
   after(async () => {
     for (const c of cleanup.reverse()) await c();
   });
 
   test("a kept-alive connection the server closed meanwhile is retried once on a new one, sent once", async () => {
-    const server = await rawServer((_h, s) => {
+    const { server, pool } = await poolFor(cleanup, (_h, s) => {
       s.write(OK("fresh"));
       // Close right after answering, without saying so: the next request finds it dead.
       setTimeout(() => s.destroy(), 5);
     });
-    const pool = new UpstreamPool(server.origin);
-    cleanup.push(
-      () => server.close(),
-      () => pool.close(),
-    );
     await send(pool);
     await new Promise((r) => setTimeout(r, 30));
     const r = await send(pool);
@@ -305,12 +306,7 @@ describe("gateway upstream client: connections", () => {
   });
 
   test("onSend's promise holds the request until it settles: true sends it, false cancels it and frees the connection", async () => {
-    const server = await rawServer((_h, s) => s.write(OK("hi")));
-    const pool = new UpstreamPool(server.origin);
-    cleanup.push(
-      () => server.close(),
-      () => pool.close(),
-    );
+    const { server, pool } = await poolFor(cleanup, (_h, s) => s.write(OK("hi")));
     await send(pool); // a kept-alive connection to hold the next request on
     let open!: (send: boolean) => void;
     const held = send(pool, {}, () => new Promise<boolean>((resolve) => (open = resolve)));
@@ -339,12 +335,7 @@ describe("gateway upstream client: connections", () => {
   });
 
   test("an upstream that never answers is a TIMEOUT after timeoutMs", async () => {
-    const server = await rawServer(() => {});
-    const pool = new UpstreamPool(server.origin);
-    cleanup.push(
-      () => server.close(),
-      () => pool.close(),
-    );
+    const { pool } = await poolFor(cleanup, () => {});
     const started = Date.now();
     const r = await send(pool, { timeoutMs: 150 });
     assert.equal(r.error?.code, "TIMEOUT");
@@ -352,12 +343,9 @@ describe("gateway upstream client: connections", () => {
   });
 
   test("at most maxConnections are opened; further requests wait for a free one", async () => {
-    const server = await rawServer((_h, s) => setTimeout(() => s.write(OK("x")), 20));
-    const pool = new UpstreamPool(server.origin, { maxConnections: 2 });
-    cleanup.push(
-      () => server.close(),
-      () => pool.close(),
-    );
+    const { server, pool } = await poolFor(cleanup, (_h, s) => setTimeout(() => s.write(OK("x")), 20), {
+      maxConnections: 2,
+    });
     const results = await Promise.all(Array.from({ length: 6 }, () => send(pool)));
     assert.deepEqual(
       results.map((r) => r.body.toString()),
@@ -367,12 +355,7 @@ describe("gateway upstream client: connections", () => {
   });
 
   test("a request body of known length streams as is; one of unknown length is sent chunked", async () => {
-    const server = await rawServer((_h, s) => s.write(OK("got")));
-    const pool = new UpstreamPool(server.origin);
-    cleanup.push(
-      () => server.close(),
-      () => pool.close(),
-    );
+    const { server, pool } = await poolFor(cleanup, (_h, s) => s.write(OK("got")));
 
     const known = new PassThrough();
     const sending = send(pool, { method: "POST", headerLines: "content-length: 11\r\n", body: known });
