@@ -880,7 +880,7 @@ export class Gateway {
         ? integration.httpMethod
         : (req.method ?? "GET");
 
-    const onSend = () => this.recordSend(ctx);
+    const onSend = () => this.record(ctx);
     const onDone = (result: ProxyResult) => {
       ctx.log.upstreamLatencyMs = result.upstreamLatencyMs;
       if (ctx.stage.logFormat !== undefined) ctx.log.integrationStatus = result.status || undefined;
@@ -948,33 +948,18 @@ export class Gateway {
   }
 
   /**
-   * Counts a keyed request answered at once (a mock, a cached answer) in the usage ledger;
-   * false when the ledger's journal cannot be written, and then it must not be answered.
+   * Counts a keyed request in the usage ledger at the moment it is sent on; false when the
+   * ledger's journal cannot be written, and then the request must not go.
    */
   private record(ctx: RequestContext): boolean {
     if (!ctx.key || !ctx.plan) return true;
     try {
-      this.options.ledger.admitNow(utcDay(ctx.now), this.subject(ctx, ctx.key));
+      this.options.ledger.admit(utcDay(ctx.now), this.subject(ctx, ctx.key));
       return true;
     } catch (error) {
-      return this.unrecorded(ctx, (error as Error).message);
+      ctx.unrecorded = `usage journal: ${(error as Error).message}`;
+      return false;
     }
-  }
-
-  /**
-   * Counts a keyed request in the usage ledger as it is about to be sent to the upstream: it
-   * goes once its journal line is written (true), or not at all (false).
-   */
-  private recordSend(ctx: RequestContext): boolean | Promise<boolean> {
-    if (!ctx.key || !ctx.plan) return true;
-    const written = this.options.ledger.admit(utcDay(ctx.now), this.subject(ctx, ctx.key));
-    if (written === undefined) return true;
-    return written.then((problem) => problem === undefined || this.unrecorded(ctx, problem));
-  }
-
-  private unrecorded(ctx: RequestContext, problem: string): false {
-    ctx.unrecorded = `usage journal: ${problem}`;
-    return false;
   }
 
   private done(ctx: RequestContext, status: number): void {

@@ -65,12 +65,12 @@ export class ProxyHandler implements UpstreamHandler {
   /**
    * @param own the gateway's response headers, by lower-case name
    * @param send runs once, synchronously, just before the request is written to the upstream
-   *   (or when it fails before that); false stops the write, a promise holds it until it settles.
+   *   (or when it fails before that); returning false stops the write.
    */
   constructor(
     private readonly res: GatewayResponse,
     private readonly own: Record<string, string>,
-    private readonly send: () => boolean | Promise<boolean>,
+    private readonly send: () => boolean,
     private readonly done: (result: ProxyResult) => void,
   ) {
     res.once("close", () => {
@@ -79,7 +79,7 @@ export class ProxyHandler implements UpstreamHandler {
     });
   }
 
-  onSend(): boolean | Promise<boolean> {
+  onSend(): boolean {
     this.sent = true;
     return this.send();
   }

@@ -283,7 +283,7 @@ export class CachingProxyHandler extends ProxyHandler {
   constructor(
     res: GatewayResponse,
     private readonly ownHeaders: Record<string, string>,
-    send: () => boolean | Promise<boolean>,
+    send: () => boolean,
     done: (result: ProxyResult) => void,
     private readonly ttlMs: number,
     private readonly store: (entry: Omit<CachedAnswer, "storedAt" | "expiresAt">, ttlMs: number) => void,

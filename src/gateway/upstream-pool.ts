@@ -34,11 +34,8 @@ export interface UpstreamRequest {
 
 /** What happens to one request; every method runs at most once, except onData. */
 export interface UpstreamHandler {
-  /**
-   * Runs synchronously just before the request is written; false cancels it, and a promise
-   * holds it until it settles (then true sends it, false cancels it).
-   */
-  onSend(): boolean | Promise<boolean>;
+  /** Runs synchronously just before the request is written; returning false cancels it. */
+  onSend(): boolean;
   onHead(status: number, headers: ResponseHeaders): void;
   /** A piece of the response body; return false to pause until `exchange.resume()`. */
   onData(chunk: Buffer): boolean;
@@ -78,8 +75,6 @@ export interface UpstreamPoolOptions {
 export class Exchange implements ResponseSink {
   connection?: Connection;
   private sent = false;
-  /** onSend's promise has not settled yet: nothing is written until it does. */
-  private held = false;
   private settled = false;
   private retried = false;
   private requestDone: boolean;
@@ -98,7 +93,7 @@ export class Exchange implements ResponseSink {
     this.timer = setTimeout(() => this.timedOut(), request.timeoutMs);
   }
 
-  /** Writes the request on `connection` (once onSend allows it). */
+  /** Writes the request on `connection`. */
   start(connection: Connection): void {
     if (this.settled) {
       this.pool.release(connection);
@@ -106,43 +101,14 @@ export class Exchange implements ResponseSink {
     }
     if (!this.sent) {
       this.sent = true;
-      const verdict = this.handler.onSend();
-      if (verdict === false) {
-        this.cancel();
+      if (!this.handler.onSend()) {
+        this.fail(new UpstreamError("the request was cancelled before it was sent", "CANCELLED"));
         this.pool.release(connection);
         return;
-      }
-      if (verdict !== true) {
-        this.held = true;
-        verdict.then((send) => this.released(send));
       }
     }
     this.connection = connection;
     connection.assign(this);
-    if (!this.held) this.write(connection);
-  }
-
-  /** onSend's promise settled: the request goes on the connection it holds, or is cancelled. */
-  private released(send: boolean): void {
-    this.held = false;
-    const connection = this.connection;
-    if (this.settled) return;
-    if (!send) {
-      this.cancel();
-      // Nothing was written on it: the connection serves the next request.
-      this.connection = undefined;
-      connection?.unassign();
-      return;
-    }
-    // Without a connection (it was lost while held), the next one to start this exchange writes it.
-    if (connection) this.write(connection);
-  }
-
-  private cancel(): void {
-    this.fail(new UpstreamError("the request was cancelled before it was sent", "CANCELLED"));
-  }
-
-  private write(connection: Connection): void {
     const { request } = this;
     const head = `${request.method} ${request.path} HTTP/1.1\r\nhost: ${this.pool.host}\r\n${request.headerLines}${request.chunked ? "transfer-encoding: chunked\r\n" : ""}\r\n`;
     const socket = connection.socket;
@@ -301,12 +267,6 @@ class Connection {
   assign(exchange: Exchange): void {
     this.exchange = exchange;
     this.parser.reset(exchange, exchange.request.method === "HEAD");
-  }
-
-  /** Takes back an exchange that wrote nothing on this connection; it is free for the next one. */
-  unassign(): void {
-    this.exchange = undefined;
-    if (!this.destroyed) this.pool.release(this);
   }
 
   private onData(data: Buffer): void {

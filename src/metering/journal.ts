@@ -13,11 +13,9 @@ import { join } from "node:path";
 
 /**
  * The admission journal: an append-only file per process, one line per request, written with a
- * synchronous write(2) before the request is written to the upstream. A write(2) survives a
- * SIGKILL of the process (it is in the kernel's page cache), so after a crash the journal holds
- * every request the upstream was sent, also those the ledger had not committed yet. Lines are
- * appended to a batch and written together by `flush`: one write(2) for the requests of one
- * turn of the event loop (see `UsageLedger.admit`).
+ * synchronous write(2) at the moment the request is written to the upstream. A write(2) survives
+ * a SIGKILL of the process (it is in the kernel's page cache), so after a crash the journal holds
+ * every request the upstream was sent, also those the ledger had not committed yet.
  *
  * The journal is cut into segments: each ledger commit takes the current segment whole and
  * starts a new one, and records the segment's name in the same transaction as its counts. A
@@ -28,10 +26,6 @@ export class AdmissionJournal {
   private segment = "";
   private sequence = 0;
   private readonly prefix: string;
-  /** Lines appended since the last flush. */
-  private batch = "";
-  /** The last write(2) was cut short: the next one starts on a new line. */
-  private torn = false;
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -39,23 +33,9 @@ export class AdmissionJournal {
     this.rotate();
   }
 
-  /** Adds one line to the batch that the next `flush` writes. */
+  /** Appends one line; throws when the journal cannot be written (the request must not go on). */
   append(line: string): void {
-    this.batch += `${line}\n`;
-  }
-
-  /**
-   * Writes the batch in one write(2). Throws when it cannot be written whole: its lines are
-   * dropped then, and their requests must not go on (a torn line is skipped at recovery).
-   */
-  flush(): void {
-    if (this.batch === "") return;
-    const text = this.torn ? `\n${this.batch}` : this.batch;
-    this.batch = "";
-    const bytes = Buffer.byteLength(text);
-    this.torn = true;
-    if (writeSync(this.fd, text) !== bytes) throw new Error("the usage journal was written only in part");
-    this.torn = false;
+    writeSync(this.fd, `${line}\n`);
   }
 
   /** Closes the current segment and starts the next; returns the closed segment's name. */

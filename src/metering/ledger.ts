@@ -60,10 +60,11 @@ export interface UsageLedgerOptions {
 }
 
 /**
- * The usage ledger's writer. `admit` counts one request before it is written to the upstream: a
- * line in the admission journal (a write(2) that survives SIGKILL) and a count in memory. The
- * requests of one turn of the event loop share one write(2): they are sent once it is done.
- * Counts are committed to `usage_counts` every few milliseconds in one transaction with the
+ * The usage ledger's writer. `admit` counts one request synchronously at the moment it is
+ * written to the upstream: a line in the admission journal (a write(2) that survives SIGKILL) and
+ * a count in memory. The line is written alone, right before the request: a batch of lines
+ * written ahead of their requests would over-count every request of the batch not yet sent when
+ * the process is killed. Counts are committed to `usage_counts` every few milliseconds in one transaction with the
  * name of the journal segment they came from, so a restarted process replays exactly the
  * segments that were not committed: recorded usage equals what the upstream was sent. The
  * request path never waits on the database.
@@ -77,11 +78,6 @@ export class UsageLedger {
   private readonly journal?: AdmissionJournal;
   private readonly timer: NodeJS.Timeout;
   private statsDueAt = 0;
-  /** The subjects journaled in this turn of the event loop, day and subject alternating. */
-  private batch: Array<string | AdmissionSubject> = [];
-  /** Settles once this turn's batch is written: undefined, or why it could not be. */
-  private batchWritten?: Promise<string | undefined>;
-  private settleBatch?: (problem: string | undefined) => void;
 
   private constructor(
     private readonly store: Store,
@@ -100,59 +96,14 @@ export class UsageLedger {
   }
 
   /**
-   * Counts one request about to be sent. `subject` is what the request is (key, plan, route), an
-   * object the caller keeps and passes again, so its journal and count keys are built once.
-   * The journal line is written with those of every request admitted in this turn of the event
-   * loop, in one write(2) after the turn's I/O callbacks (`setImmediate`): the request may be
-   * sent once the answer settles with undefined; otherwise it says why the line could not be
-   * written, and the request must not be sent (it is not counted).
+   * Counts one request at the moment it is sent on; throws if the journal cannot be written
+   * (then it must not be sent). `subject` is what the request is (key, plan, route), an object
+   * the caller keeps and passes again, so its journal and count keys are built once.
    */
-  admit(day: string, subject: AdmissionSubject): Promise<string | undefined> | undefined {
-    if (!this.journal) {
-      this.count(day, subject);
-      return undefined;
-    }
-    this.journal.append(`${day}\t${this.keysOf(subject).line}`);
-    this.batch.push(day, subject);
-    if (this.batchWritten === undefined) {
-      this.batchWritten = new Promise((settle) => {
-        this.settleBatch = settle;
-      });
-      setImmediate(this.writeBatch);
-    }
-    return this.batchWritten;
-  }
-
-  /** `admit` for an answer given at once (a mock, a cached answer): throws if the line cannot be written. */
-  admitNow(day: string, subject: AdmissionSubject): void {
-    this.admit(day, subject);
-    const problem = this.writeBatch();
-    if (problem !== undefined) throw new Error(problem);
-  }
-
-  /** Writes this turn's journal lines and counts their requests; returns why it could not, if it could not. */
-  private readonly writeBatch = (): string | undefined => {
-    const settle = this.settleBatch;
-    if (settle === undefined) return undefined;
-    const batch = this.batch;
-    this.batch = [];
-    this.batchWritten = undefined;
-    this.settleBatch = undefined;
-    try {
-      this.journal!.flush();
-    } catch (error) {
-      const problem = (error as Error).message;
-      settle(problem);
-      return problem;
-    }
-    for (let i = 0; i < batch.length; i += 2)
-      this.count(batch[i] as string, batch[i + 1] as AdmissionSubject);
-    settle(undefined);
-    return undefined;
-  };
-
-  private count(day: string, subject: AdmissionSubject): void {
-    const id = `${day}\u0000${this.keysOf(subject).count}`;
+  admit(day: string, subject: AdmissionSubject): void {
+    const keys = this.keysOf(subject);
+    this.journal?.append(`${day}\t${keys.line}`);
+    const id = `${day}\u0000${keys.count}`;
     const row = this.pending.get(id);
     if (row) row.requests++;
     else this.pending.set(id, countRow(day, subject, 1));
@@ -213,7 +164,6 @@ export class UsageLedger {
   /** Commits pending counts with the journal segments they came from; one commit at a time. */
   commit(): Promise<void> {
     if (this.committing) return this.committing;
-    this.writeBatch();
     if (this.pending.size === 0 && this.uncommitted.length === 0) return this.flushStatsWhenDue();
     const rows = [...this.pending.values()];
     this.pending = new Map();
