@@ -1,11 +1,12 @@
 /**
- * Memory and reload time with many keys (`node --import tsx bench/keys.ts [count]`): writes
- * `count` keys (default 100,000), each on a usage plan, into a fresh SQLite store; then a fresh
- * process (as a gateway would be) loads the configuration, times three reloads and reports its
- * resident memory.
+ * Memory and reload time with many keys (`npm run bench:keys [count]`): writes `count` keys
+ * (default 100,000), each on a usage plan, into a fresh SQLite store; then a fresh process loads
+ * the gateway's configuration and times three reloads, and `tollgate serve` (from dist/, as it
+ * runs in production) starts on the store and reports its resident memory two seconds after it
+ * is ready.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SecretBox } from "../src/core/secrets.js";
@@ -66,10 +67,45 @@ for (let i = 0; i < count; i += batch) {
 }
 
 await store.close();
-process.stdout.write(
-  execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", "bench/keys.ts", "--measure", dir]),
-);
+const reloads = execFileSync(process.execPath, ["--import", "tsx", "bench/keys.ts", "--measure", dir]);
+const rss = await servedRss(dir);
+console.log(`${reloads.toString().trim()}; resident memory of tollgate serve ${rss.toFixed(0)} MB`);
 rmSync(dir, { recursive: true, force: true });
+
+/** VmRSS of `tollgate serve` on `dataDir`, MB, two seconds after /ready (the gateway has its keys). */
+async function servedRss(dataDir: string): Promise<number> {
+  const adminPort = 9871;
+  const child = spawn(
+    process.execPath,
+    ["dist/cli/main.js", "serve", "--data-dir", dataDir, "--no-quickstart"],
+    {
+      env: {
+        ...process.env,
+        TOLLGATE_GATEWAY_PORT: "9870",
+        TOLLGATE_ADMIN_PORT: String(adminPort),
+        TOLLGATE_PORTAL_PORT: "9872",
+        TOLLGATE_ADMIN_TOKEN: "bench-admin-token-0123456789",
+      },
+      stdio: "ignore",
+    },
+  );
+  try {
+    for (let i = 0; ; i++) {
+      const ready = await fetch(`http://127.0.0.1:${adminPort}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ready) break;
+      if (i === 600) throw new Error("tollgate serve did not become ready in 60 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 2000)); // settled: the loading's garbage collected
+    const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  } finally {
+    child.kill("SIGTERM");
+  }
+}
 
 async function measure(dataDir: string): Promise<void> {
   const store = await openStore({ dataDir });
@@ -80,10 +116,8 @@ async function measure(dataDir: string): Promise<void> {
     config = await loadGatewayConfig(store);
     times.push(performance.now() - started);
   }
-  global.gc?.();
-  const rss = process.memoryUsage().rss / 2 ** 20;
   console.log(
-    `${config.keys.size} keys: configuration reload ${Math.min(...times).toFixed(0)}-${Math.max(...times).toFixed(0)} ms; resident memory ${rss.toFixed(0)} MB`,
+    `${config.keys.size} keys: configuration reload ${Math.min(...times).toFixed(0)}-${Math.max(...times).toFixed(0)} ms`,
   );
   await store.close();
 }

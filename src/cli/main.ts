@@ -3,6 +3,7 @@
  * The `tollgate` command: `serve` runs Tollgate; the other commands are clients of its admin
  * API over HTTP (`--endpoint`, bearer token from TOLLGATE_ADMIN_TOKEN or the data directory).
  */
+import "./v8-flags.js";
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { CliError } from "./client.js";
