@@ -420,6 +420,8 @@ async function tollgate(
       TOLLGATE_PORTAL_PORT: String(port + 2),
       TOLLGATE_ADMIN_TOKEN: TOKEN,
       TOLLGATE_ACCESS_LOG: join(dataDir, "access.log"),
+      // Rotated as by default, but never within a run: the handler's latency is read from this file.
+      TOLLGATE_ACCESS_LOG_MAX_BYTES: String(2 ** 36),
       TOLLGATE_ACCOUNT_RATE_LIMIT: "10000000",
       TOLLGATE_ACCOUNT_BURST_LIMIT: "10000000",
       ...env,
