@@ -103,7 +103,10 @@ async function servedRss(dataDir: string): Promise<number> {
     const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
   } finally {
+    // Gone before its data directory is removed.
+    const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
+    await exited;
   }
 }
 
