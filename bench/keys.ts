@@ -103,10 +103,12 @@ async function servedRss(dataDir: string): Promise<number> {
     const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
   } finally {
-    // Gone before its data directory is removed.
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
+    // Gone before its data directory is removed (as stopChild in gateway.ts).
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
   }
 }
 
