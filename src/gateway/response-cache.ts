@@ -14,7 +14,8 @@ import { LRUCache } from "lru-cache";
 import type { Integration } from "../apis/index.js";
 import type { SecretBox } from "../core/secrets.js";
 import { headerValue } from "./authorizers.js";
-import type { GatewayResponse } from "./http-server.js";
+import { isFieldName, isFieldValue } from "./header-fields.js";
+import type { CheckedFields, GatewayResponse } from "./http-server.js";
 import type { ProxyResult } from "./proxy.js";
 import { HOP_BY_HOP, ProxyHandler } from "./proxy.js";
 import type { CompiledPolicy } from "./resource-policy.js";
@@ -243,17 +244,63 @@ export function sendCached(
   now: number,
   head: boolean,
 ): number {
-  const out: Record<string, string | string[]> = { ...entry.headers };
-  // The gateway's own fields (x-cache: Hit among them) win over the stored ones.
-  for (const name in own) out[name] = own[name]!;
-  out.age = String(Math.max(0, Math.floor((now - entry.storedAt) / 1000)));
-  res.writeHead(entry.status, out);
+  const age = String(Math.max(0, Math.floor((now - entry.storedAt) / 1000)));
+  const stored = storedHead(entry);
+  if (stored !== null && !overlaps(own, stored.names))
+    res.writeHead(entry.status, { ...own, age }, stored.fields);
+  else {
+    const out: Record<string, string | string[]> = { ...entry.headers };
+    // The gateway's own fields (x-cache: Hit among them) win over the stored ones.
+    for (const name in own) out[name] = own[name]!;
+    out.age = age;
+    res.writeHead(entry.status, out);
+  }
   if (head) {
     res.end();
     return 0;
   }
   res.end(entry.body);
   return entry.body.length;
+}
+
+/** A cached answer's stored fields, checked and rendered once for all the hits on one entry. */
+interface StoredHead {
+  fields: CheckedFields;
+  names: Set<string>;
+}
+
+/** null: the fields need writeHead's own rules (a framing or invalid field), so every hit checks them. */
+const storedHeads = new WeakMap<CachedAnswer, StoredHead | null>();
+
+function storedHead(entry: CachedAnswer): StoredHead | null {
+  let stored = storedHeads.get(entry);
+  if (stored === undefined) {
+    stored = renderHead(entry.headers);
+    storedHeads.set(entry, stored);
+  }
+  return stored;
+}
+
+function renderHead(headers: Record<string, string | string[]>): StoredHead | null {
+  const names = new Set<string>();
+  let lines = "";
+  for (const name in headers) {
+    const lower = name.toLowerCase();
+    if (!isFieldName(name) || lower === "connection" || lower === "transfer-encoding" || lower === "age")
+      return null;
+    names.add(lower);
+    const value = headers[name]!;
+    for (const v of typeof value === "string" ? [value] : value) {
+      if (!isFieldValue(v)) return null;
+      lines += `${name}: ${v}\r\n`;
+    }
+  }
+  return { fields: { lines, contentLength: names.has("content-length"), date: names.has("date") }, names };
+}
+
+function overlaps(own: Record<string, string>, names: Set<string>): boolean {
+  for (const name in own) if (names.has(name)) return true;
+  return false;
 }
 
 /** The upstream fields a cached copy keeps: not hop-by-hop, not the gateway's per-request ones. */

@@ -53,6 +53,9 @@ describe("gateway: the stage response cache", () => {
       assert.equal(a.headers.get("x-cache"), "Hit");
       assert.deepEqual(a.body, answers[0]!.body);
       assert.equal(a.headers.get("content-type"), "application/json");
+      // The stored fields are written once: a second content-length or date would show as "a, b".
+      assert.equal(a.headers.get("content-length"), answers[0]!.headers.get("content-length"));
+      assert.doesNotMatch(a.headers.get("date") ?? "", /GMT,/);
     }
     clock.advance(7_000);
     const later = await call(t, "/dev/items?color=red", { key: alice.key });
