@@ -240,6 +240,29 @@ const CRLF_CRLF = Buffer.from("\r\n\r\n");
 /** Pipelined bytes kept while a response is pending, before the socket stops reading. */
 const MAX_PIPELINED_BYTES = 64 * 1024;
 
+/**
+ * Renders header fields once for writeHead to write as they are (a cached answer's stored fields,
+ * written on every hit); undefined when one is not valid HTTP or is one writeHead acts on
+ * (Connection, Transfer-Encoding), so the caller passes them to writeHead's own checks instead.
+ */
+export function renderFields(headers: Record<string, string | readonly string[]>): CheckedFields | undefined {
+  let lines = "";
+  let contentLength = false;
+  let date = false;
+  for (const name in headers) {
+    const lower = name.toLowerCase();
+    if (!isFieldName(name) || lower === "connection" || lower === "transfer-encoding") return undefined;
+    if (lower === "content-length") contentLength = true;
+    else if (lower === "date") date = true;
+    const value = headers[name]!;
+    for (const v of typeof value === "string" ? [value] : value) {
+      if (!isFieldValue(v)) return undefined;
+      lines += `${name}: ${v}\r\n`;
+    }
+  }
+  return { lines, contentLength, date };
+}
+
 function headerLine(name: string, value: string): string {
   if (!isFieldValue(value)) throw new TypeError(`Invalid character in header content ["${name}"]`);
   return `${name}: ${value}\r\n`;

@@ -14,8 +14,7 @@ import { LRUCache } from "lru-cache";
 import type { Integration } from "../apis/index.js";
 import type { SecretBox } from "../core/secrets.js";
 import { headerValue } from "./authorizers.js";
-import { isFieldName, isFieldValue } from "./header-fields.js";
-import type { CheckedFields, GatewayResponse } from "./http-server.js";
+import { type CheckedFields, type GatewayResponse, renderFields } from "./http-server.js";
 import type { ProxyResult } from "./proxy.js";
 import { HOP_BY_HOP, ProxyHandler } from "./proxy.js";
 import type { CompiledPolicy } from "./resource-policy.js";
@@ -266,36 +265,22 @@ export function sendCached(
 /** A cached answer's stored fields, checked and rendered once for all the hits on one entry. */
 interface StoredHead {
   fields: CheckedFields;
+  /** Their names in lower case, to tell whether the gateway's own fields would repeat one. */
   names: Set<string>;
 }
 
-/** null: the fields need writeHead's own rules (a framing or invalid field), so every hit checks them. */
+/** null: the fields need writeHead's own rules (a framing, invalid or Age field), so every hit checks them. */
 const storedHeads = new WeakMap<CachedAnswer, StoredHead | null>();
 
 function storedHead(entry: CachedAnswer): StoredHead | null {
   let stored = storedHeads.get(entry);
   if (stored === undefined) {
-    stored = renderHead(entry.headers);
+    const names = new Set(Object.keys(entry.headers).map((name) => name.toLowerCase()));
+    const fields = names.has("age") ? undefined : renderFields(entry.headers);
+    stored = fields === undefined ? null : { fields, names };
     storedHeads.set(entry, stored);
   }
   return stored;
-}
-
-function renderHead(headers: Record<string, string | string[]>): StoredHead | null {
-  const names = new Set<string>();
-  let lines = "";
-  for (const name in headers) {
-    const lower = name.toLowerCase();
-    if (!isFieldName(name) || lower === "connection" || lower === "transfer-encoding" || lower === "age")
-      return null;
-    names.add(lower);
-    const value = headers[name]!;
-    for (const v of typeof value === "string" ? [value] : value) {
-      if (!isFieldValue(v)) return null;
-      lines += `${name}: ${v}\r\n`;
-    }
-  }
-  return { fields: { lines, contentLength: names.has("content-length"), date: names.has("date") }, names };
 }
 
 function overlaps(own: Record<string, string>, names: Set<string>): boolean {

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
-import { GatewayServer, type HttpServerLimits, type RequestListener } from "../../src/gateway/http-server.js";
+import {
+  GatewayServer,
+  type HttpServerLimits,
+  type RequestListener,
+  renderFields,
+} from "../../src/gateway/http-server.js";
 
 /**
  * The gateway's HTTP/1.1 server on real loopback sockets: clients write exact bytes and read what
@@ -278,6 +283,22 @@ describe("gateway HTTP server", () => {
     assert.equal(r.statusCode, 500);
     assert.match(await r.body.text(), /Invalid character in header content/);
     assert.equal(r.headers["x-injected"], undefined);
+  });
+
+  test("renders fields for writeHead once, and declines those writeHead must check or act on", () => {
+    assert.deepEqual(
+      renderFields({ "Content-Type": "text/plain", "set-cookie": ["a=1", "b=2"], Date: "x" }),
+      {
+        lines: "Content-Type: text/plain\r\nset-cookie: a=1\r\nset-cookie: b=2\r\nDate: x\r\n",
+        contentLength: false,
+        date: true,
+      },
+    );
+    assert.equal(renderFields({ "content-length": "2" })?.contentLength, true);
+    assert.equal(renderFields({ Connection: "close" }), undefined);
+    assert.equal(renderFields({ "transfer-encoding": "chunked" }), undefined);
+    assert.equal(renderFields({ "x-bad": "a\r\nx-injected: 1" }), undefined);
+    assert.equal(renderFields({ "bad name": "1" }), undefined);
   });
 
   test("a head over the limit gets 431; a slow head or body gets 408; an idle connection is closed", async () => {
