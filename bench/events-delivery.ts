@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { request } from "undici";
+import { stopChild } from "./stop-child.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -272,8 +273,7 @@ async function main(): Promise<void> {
       `  loaded p50 ${median((x) => x.p50)} ms, p99 ${median((x) => x.p99)} ms; unloaded p50 ${median((x) => x.idleP50)} ms, p99 ${median((x) => x.idleP99)} ms`,
     );
   } finally {
-    child?.kill("SIGTERM");
-    await new Promise((r) => child?.once("exit", r));
+    if (child !== undefined) await stopChild(child);
     receiver.close();
     await dropDatabase();
     rmSync(work, { recursive: true, force: true });

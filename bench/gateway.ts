@@ -14,6 +14,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { stopChild } from "./stop-child.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -94,14 +95,6 @@ async function waitFor(url: string, headers: Record<string, string> = {}): Promi
     }
   }
   throw new Error(`${url} did not come up`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
 }
 
 /** nginx as a plain upstream answering a small JSON body on every path. */

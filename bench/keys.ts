@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { SecretBox } from "../src/core/secrets.js";
 import { loadGatewayConfig } from "../src/gateway/index.js";
 import { openStore } from "../src/store/index.js";
+import { stopChild } from "./stop-child.js";
 
 if (process.argv[2] === "--measure") {
   await measure(process.argv[3]!);
@@ -103,12 +104,7 @@ async function servedRss(dataDir: string): Promise<number> {
     const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
   } finally {
-    // Gone before its data directory is removed (as stopChild in gateway.ts).
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    }
+    await stopChild(child); // gone before its data directory is removed
   }
 }
 

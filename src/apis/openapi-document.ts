@@ -7,7 +7,7 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { parse as parseYaml } from "yaml";
 import { BadRequestError } from "../core/errors.js";
-import { isObject, type JsonObject, objectOf } from "./openapi-json.js";
+import { ANY_METHOD_KEY, isObject, type JsonObject, OPERATION_KEYS, objectOf } from "./openapi-json.js";
 import { swaggerToOpenApi3 } from "./openapi-swagger2.js";
 
 export type OpenApiDialect = "swagger-2.0" | "openapi-3.0" | "openapi-3.1";
@@ -25,12 +25,16 @@ export async function readOpenApi(text: string): Promise<OpenApiDocument> {
   const raw = parseText(text);
   const dialect = dialectOf(raw);
   lenientFixes(raw);
+  const warnings = [...operationsWithoutResponses(raw).keys()].map(
+    (where) =>
+      `Parse issue: attribute ${where}.responses is missing; the method was imported without method responses`,
+  );
   await validateStructure(raw, dialect);
   const title = objectOf(raw.info).title;
   if (typeof title !== "string" || title.trim() === "") {
     throw invalid("info.title is required: it names the API");
   }
-  const warnings = dialect === "swagger-2.0" ? await swaggerSpecWarnings(raw) : [];
+  if (dialect === "swagger-2.0") warnings.push(...(await swaggerSpecWarnings(raw)));
   return { document: dialect === "swagger-2.0" ? swaggerToOpenApi3(raw) : raw, dialect, warnings };
 }
 
@@ -93,8 +97,31 @@ function lenientFixes(document: JsonObject): void {
   if (isObject(info) && typeof info.version === "number") info.version = String(info.version);
 }
 
+/**
+ * Operations (of those the schema checks) with no `responses`, or an empty one, by where they are.
+ * The schema requires at least one response; API Gateway imports such operations with a warning,
+ * method responses being optional there, and so does Tollgate.
+ */
+function operationsWithoutResponses(document: JsonObject): Map<string, JsonObject> {
+  const found = new Map<string, JsonObject>();
+  for (const [path, item] of Object.entries(objectOf(document.paths))) {
+    if (!isObject(item)) continue;
+    for (const method of OPERATION_KEYS) {
+      const operation = item[method];
+      if (method === ANY_METHOD_KEY || !isObject(operation)) continue;
+      const { responses } = operation;
+      if (responses === undefined || (isObject(responses) && Object.keys(responses).length === 0))
+        found.set(`paths.'${path}'(${method})`, operation);
+    }
+  }
+  return found;
+}
+
 async function validateStructure(document: JsonObject, dialect: OpenApiDialect): Promise<void> {
   const copy = structuredClone(document);
+  // Missing responses are a warning (readOpenApi's), not a failure.
+  for (const operation of operationsWithoutResponses(copy).values())
+    operation.responses = { default: { description: "" } };
   // Validate against the newest schema of the minor version the parser knows.
   if (dialect === "openapi-3.0") copy.openapi = "3.0.3";
   if (dialect === "openapi-3.1") copy.openapi = "3.1.0";

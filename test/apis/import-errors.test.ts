@@ -60,9 +60,9 @@ for (const dialect of DIALECTS) {
         /^Invalid OpenAPI definition: info\.title is required/,
       ],
       [
-        "an operation without responses",
-        fixtureText("missing-responses.json"),
-        /^Invalid OpenAPI definition: paths\.\/pets\.get\.responses is required$/,
+        "an operation whose responses are not an object",
+        minimal("  /a:\n    get:\n      responses: [ok]"),
+        /^Invalid OpenAPI definition: paths\.\/a\.get\.responses must be object$/,
       ],
       [
         "a dangling $ref",
@@ -139,12 +139,12 @@ for (const dialect of DIALECTS) {
       const before = await counts();
       await assert.rejects(
         t.apigateway.send(
-          new ImportRestApiCommand({ body: new TextEncoder().encode(fixtureText("missing-responses.json")) }),
+          new ImportRestApiCommand({ body: new TextEncoder().encode(fixtureText("missing-title.yaml")) }),
         ),
         (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
           assert.equal(error.name, "BadRequestException");
           assert.equal(error.$metadata?.httpStatusCode, 400);
-          assert.match(error.message, /paths\.\/pets\.get\.responses is required/);
+          assert.match(error.message, /info\.title is required/);
           return true;
         },
       );

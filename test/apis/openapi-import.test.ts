@@ -265,6 +265,24 @@ for (const dialect of DIALECTS) {
       assert.equal(root.parentId, undefined);
     });
 
+    test("an operation without responses imports with AWS's parse-issue warning, as on API Gateway", async () => {
+      const api = await importFile("missing-responses.json");
+      assert.deepEqual(api.warnings, [
+        "Parse issue: attribute paths.'/pets'(get).responses is missing; the method was imported without method responses",
+      ]);
+      const pets = (await resourcesByPath(api.id!)).get("/pets")!;
+      const method = await t.apigateway.send(
+        new GetMethodCommand({ restApiId: api.id, resourceId: pets.id, httpMethod: "GET" }),
+      );
+      assert.equal(method.operationName, "listPets");
+      assert.equal(method.methodResponses, undefined);
+      assert.equal(method.methodIntegration?.type, "MOCK");
+      await assert.rejects(
+        importFile("missing-responses.json", { failonwarnings: "true" }),
+        /responses is missing/,
+      );
+    });
+
     test("failonwarnings=true refuses a document with warnings and stores nothing", async () => {
       const before = (await t.admin("GET", "/restapis?limit=500")).body.item.length;
       const refused = await t.admin(
