@@ -25,11 +25,7 @@ export async function readOpenApi(text: string): Promise<OpenApiDocument> {
   const raw = parseText(text);
   const dialect = dialectOf(raw);
   lenientFixes(raw);
-  const warnings = [...operationsWithoutResponses(raw).keys()].map(
-    (where) =>
-      `Parse issue: attribute ${where}.responses is missing; the method was imported without method responses`,
-  );
-  await validateStructure(raw, dialect);
+  const warnings = await validateStructure(raw, dialect);
   const title = objectOf(raw.info).title;
   if (typeof title !== "string" || title.trim() === "") {
     throw invalid("info.title is required: it names the API");
@@ -98,30 +94,44 @@ function lenientFixes(document: JsonObject): void {
 }
 
 /**
- * Operations (of those the schema checks) with no `responses`, or an empty one, by where they are.
- * The schema requires at least one response; API Gateway imports such operations with a warning,
- * method responses being optional there, and so does Tollgate.
+ * Fills in, on `copy`, what the OpenAPI schema requires but API Gateway's importer lets pass with
+ * a warning: an operation's `responses` (method responses are optional there), a response's
+ * `description`, `info.version`. Returns the warnings, in AWS's words.
  */
-function operationsWithoutResponses(document: JsonObject): Map<string, JsonObject> {
-  const found = new Map<string, JsonObject>();
-  for (const [path, item] of Object.entries(objectOf(document.paths))) {
+function fillToleratedOmissions(copy: JsonObject): string[] {
+  const warnings: string[] = [];
+  const missing = (where: string) => warnings.push(`Parse issue: attribute ${where} is missing`);
+  if (isObject(copy.info) && copy.info.version === undefined) {
+    missing("info.version");
+    copy.info.version = "";
+  }
+  for (const [path, item] of Object.entries(objectOf(copy.paths))) {
     if (!isObject(item)) continue;
     for (const method of OPERATION_KEYS) {
       const operation = item[method];
       if (method === ANY_METHOD_KEY || !isObject(operation)) continue;
+      const where = `paths.'${path}'(${method}).responses`;
       const { responses } = operation;
-      if (responses === undefined || (isObject(responses) && Object.keys(responses).length === 0))
-        found.set(`paths.'${path}'(${method})`, operation);
+      if (responses === undefined || (isObject(responses) && Object.keys(responses).length === 0)) {
+        missing(where);
+        operation.responses = { default: { description: "" } };
+      } else if (isObject(responses)) {
+        for (const [code, response] of Object.entries(responses)) {
+          if (!isObject(response) || response.$ref !== undefined || response.description !== undefined)
+            continue;
+          missing(`${where}.${code}.description`);
+          response.description = "";
+        }
+      }
     }
   }
-  return found;
+  return warnings;
 }
 
-async function validateStructure(document: JsonObject, dialect: OpenApiDialect): Promise<void> {
+/** Checks the document against the OpenAPI schema; returns the warnings for what AWS tolerates. */
+async function validateStructure(document: JsonObject, dialect: OpenApiDialect): Promise<string[]> {
   const copy = structuredClone(document);
-  // Missing responses are a warning (readOpenApi's), not a failure.
-  for (const operation of operationsWithoutResponses(copy).values())
-    operation.responses = { default: { description: "" } };
+  const warnings = fillToleratedOmissions(copy);
   // Validate against the newest schema of the minor version the parser knows.
   if (dialect === "openapi-3.0") copy.openapi = "3.0.3";
   if (dialect === "openapi-3.1") copy.openapi = "3.1.0";
@@ -131,6 +141,7 @@ async function validateStructure(document: JsonObject, dialect: OpenApiDialect):
   } catch (error) {
     throw invalid(describeValidationError(error));
   }
+  return warnings;
 }
 
 async function swaggerSpecWarnings(document: JsonObject): Promise<string[]> {
@@ -163,7 +174,7 @@ interface SchemaIssue {
 
 const BRANCH_KEYWORDS = ["oneOf", "anyOf", "if", "not", "then", "else"];
 
-/** Turns swagger-parser's failure into one line: `paths./pets.get.responses is required`. */
+/** Turns swagger-parser's failure into one line: `paths./pets.get.responses must be object`. */
 export function describeValidationError(error: unknown): string {
   const details = (error as { details?: SchemaIssue[] }).details;
   if (!Array.isArray(details) || !details.length) {
