@@ -66,14 +66,15 @@ export interface AccessLogOptions {
 const BATCH_ENTRIES = 256;
 
 /**
- * Writes access log lines off the hot path: entries are kept as they are and rendered (JSON, or
- * the stage's format) and written together every `flushMs` or once 256 are waiting, so a
- * request never waits on the log and the log costs one write per batch. A crash loses at most
- * the last batch.
+ * Writes access log lines off the hot path: each entry is rendered (JSON, or the stage's format)
+ * once its answer is written, and the lines are written together every `flushMs` or once 256
+ * are waiting, so a request never waits on the log and the log costs one write per batch.
+ * Rendering one line at a time keeps a batch's cost from landing on the one request that
+ * happens to come next. A crash loses at most the last batch.
  */
 export class AccessLog {
-  private entries: AccessLogEntry[] = [];
-  private formats: Array<LogFormat | undefined> = [];
+  private lines = "";
+  private waiting = 0;
   private timer?: NodeJS.Timeout;
   private readonly sink: AccessLogSink;
 
@@ -121,11 +122,10 @@ export class AccessLog {
     return new AccessLog(createWriteStream(target, { flags: "a" }), options.flushMs);
   }
 
-  /** Queues one entry, rendered with `format` (the stage's) or as a JSON line. */
+  /** Renders one entry with `format` (the stage's) or as a JSON line, and queues the line. */
   write(entry: AccessLogEntry, format?: LogFormat): void {
-    this.entries.push(entry);
-    this.formats.push(format);
-    if (this.entries.length >= BATCH_ENTRIES) this.flush();
+    this.lines += `${format ? format(entry) : JSON.stringify(entry)}\n`;
+    if (++this.waiting >= BATCH_ENTRIES) this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.flushMs);
       this.timer.unref();
@@ -135,16 +135,10 @@ export class AccessLog {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const n = this.entries.length;
-    if (n === 0) return;
-    const { entries, formats } = this;
-    this.entries = [];
-    this.formats = [];
-    let text = "";
-    for (let i = 0; i < n; i++) {
-      const format = formats[i];
-      text += `${format ? format(entries[i]!) : JSON.stringify(entries[i])}\n`;
-    }
+    if (this.waiting === 0) return;
+    const text = this.lines;
+    this.lines = "";
+    this.waiting = 0;
     this.sink.write(text);
   }
 
