@@ -549,6 +549,19 @@ function measure(system: System): Sample {
   const unloadedFrom = Date.now();
   const unloaded = wrk(system.url, 1, Math.max(3, Math.round(DURATION_S / 2)));
   const handler = system.accessLog ? handlerLatency(system.accessLog, logFrom, unloadedFrom) : undefined;
+  // BENCH_ONE_CORE=1: the unloaded run again with the system moved to wrk's and the upstream's
+  // core, so that no request waits for another core to wake up (the direct upstream's setting).
+  if (process.env.BENCH_ONE_CORE && pids.length) {
+    const moveTo = (core: string) => {
+      for (const pid of pids) execFileSync("taskset", ["-a", "-cp", core, String(pid)], { stdio: "ignore" });
+    };
+    moveTo(LOAD_CORE);
+    const one = wrk(system.url, 1, Math.max(3, Math.round(DURATION_S / 2)));
+    moveTo(SUT_CORE);
+    console.error(
+      `${system.name}, unloaded with every process on one core: p50 ${one.p50} ms, p99 ${one.p99} ms`,
+    );
+  }
   return {
     rps: load.rps,
     cpuUsPerRequest: (cpuS * 1e6) / (load.rps * DURATION_S),
