@@ -532,6 +532,9 @@ class Connection implements BodySink {
     this.bodyOf = undefined;
     this.bodyReader.reset();
     req?.push(null);
+    // The body's backpressure may have paused the socket on its last piece, and an ended stream
+    // never asks for more: read on, or the connection's next request would never be seen.
+    if (this.socket.isPaused()) this.socket.resume();
     if (this.response === undefined) this.becameIdle();
   }
 

@@ -50,6 +50,13 @@ const echo: RequestListener = (req, res) => {
   const body = req.body();
   body.on("data", (c: Buffer) => chunks.push(c));
   body.on("end", () => {
+    if (req.url === "/bytes") {
+      // The body back as it came, as one Buffer with a length.
+      const bytes = Buffer.concat(chunks);
+      res.writeHead(200, { "content-length": bytes.length });
+      res.end(bytes);
+      return;
+    }
     const body = JSON.stringify({
       method: req.method,
       url: req.url,
@@ -140,6 +147,18 @@ describe("gateway HTTP server", () => {
     assert.equal(seen.host, `127.0.0.1:${port}`);
     const i = seen.raw.indexOf("X-Custom");
     assert.ok(i >= 0 && seen.raw[i + 1] === "v", JSON.stringify(seen.raw));
+  });
+
+  test("serves the next request on a connection whose last body filled the body stream's buffer", async () => {
+    // A body over the stream's 16 KiB buffer that arrives whole pauses the socket on its last piece.
+    for (const size of [17_000, 40_000]) {
+      const c = client();
+      c.socket.write(`POST /bytes HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n${"a".repeat(size)}`);
+      await c.until(/^HTTP\/1\.1 200/);
+      c.socket.write("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+      assert.equal(bodies(await c.until(/"url":"\/next"/))[0]!.url, "/next");
+      c.socket.destroy();
+    }
   });
 
   test("answers pipelined requests in order on one connection", async () => {
