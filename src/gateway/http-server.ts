@@ -204,11 +204,7 @@ export class GatewayResponse extends EventEmitter {
     if (!this.chunked) {
       if (body === undefined) return head ? socket.write(head, "latin1") : true;
       if (!head) return socket.write(body);
-      socket.cork();
-      socket.write(head, "latin1");
-      const ok = socket.write(body);
-      socket.uncork();
-      return ok;
+      return writeWithHead(socket, head, body);
     }
     const size = body === undefined ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.length;
     let framing = head;
@@ -221,6 +217,24 @@ export class GatewayResponse extends EventEmitter {
     socket.uncork();
     return ok;
   }
+}
+
+/** Bodies up to this size go out in one string with their head (see writeWithHead). */
+const ONE_WRITE_MAX_BYTES = 16 * 1024;
+
+/**
+ * Writes a head and the body after it. A small Buffer body is appended to the head as latin1,
+ * which maps each byte to one character and back, so both go out in one plain write: cheaper
+ * in Node than the corked pair, which takes the writev path.
+ */
+export function writeWithHead(socket: Socket, head: string, body: Buffer | string): boolean {
+  if (typeof body !== "string" && body.length <= ONE_WRITE_MAX_BYTES)
+    return socket.write(head + body.toString("latin1"), "latin1");
+  socket.cork();
+  socket.write(head, "latin1");
+  const ok = socket.write(body);
+  socket.uncork();
+  return ok;
 }
 
 export type RequestListener = (req: GatewayRequest, res: GatewayResponse) => void;

@@ -1,6 +1,7 @@
 import { isIP, type Socket, connect as tcpConnect } from "node:net";
 import type { Readable } from "node:stream";
 import { connect as tlsConnect } from "node:tls";
+import { writeWithHead } from "./http-server.js";
 import {
   type ResponseHeaders,
   ResponseParseError,
@@ -112,12 +113,8 @@ export class Exchange implements ResponseSink {
     const { request } = this;
     const head = `${request.method} ${request.path} HTTP/1.1\r\nhost: ${this.pool.host}\r\n${request.headerLines}${request.chunked ? "transfer-encoding: chunked\r\n" : ""}\r\n`;
     const socket = connection.socket;
-    if (Buffer.isBuffer(request.body)) {
-      socket.cork();
-      socket.write(head, "latin1");
-      socket.write(request.body);
-      socket.uncork();
-    } else {
+    if (Buffer.isBuffer(request.body)) writeWithHead(socket, head, request.body);
+    else {
       socket.write(head, "latin1");
       if (request.body) this.streamBody(socket, request.body, request.chunked);
     }

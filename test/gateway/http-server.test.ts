@@ -149,6 +149,16 @@ describe("gateway HTTP server", () => {
     assert.ok(i >= 0 && seen.raw[i + 1] === "v", JSON.stringify(seen.raw));
   });
 
+  test("a Buffer body goes out byte for byte, small (one write with its head) or large", async () => {
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const large = Buffer.alloc(40_000, every);
+    for (const sent of [every, large]) {
+      const r = await request(`http://127.0.0.1:${port}/bytes`, { method: "POST", body: sent });
+      assert.equal(r.headers["content-length"], String(sent.length));
+      assert.deepEqual(Buffer.from(await r.body.arrayBuffer()), sent);
+    }
+  });
+
   test("serves the next request on a connection whose last body filled the body stream's buffer", async () => {
     // A body over the stream's 16 KiB buffer that arrives whole pauses the socket on its last piece.
     for (const size of [17_000, 40_000]) {

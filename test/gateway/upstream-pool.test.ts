@@ -352,6 +352,21 @@ describe("gateway upstream client: connections", () => {
     assert.equal(server.connections(), 1);
   });
 
+  test("a body read already goes with its head byte for byte, small or large", async () => {
+    const { server, pool } = await poolFor(cleanup, (_h, s) => s.write(OK("got")));
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const large = Buffer.alloc(40_000, every);
+    for (const body of [every, large]) {
+      const outcome = await send(pool, {
+        method: "PUT",
+        headerLines: `content-length: ${body.length}\r\n`,
+        body,
+      });
+      assert.equal(outcome.status, 200);
+    }
+    assert.deepEqual(server.bodies.slice(-2), [every, large]);
+  });
+
   test("an answer that comes before the request body is sent ends that connection", async () => {
     // Answers as soon as the head arrives, without waiting for the body.
     const tcp = createServer((socket) => {
