@@ -61,6 +61,8 @@ interface System {
   stop: () => Promise<void>;
   /** Tollgate's access log file, whose latencyMs gives the handler's own latency. */
   accessLog?: string;
+  /** The Redis server the system counts in, whose CPU per request is reported beside the system's. */
+  redisPid?: number;
 }
 
 for (const tool of ["wrk", "nginx", "taskset", "redis-server"]) {
@@ -536,6 +538,8 @@ function wrk(
 interface Sample {
   rps: number;
   cpuUsPerRequest: number;
+  /** The Redis server's CPU per request (NaN without one): it runs on the load core. */
+  redisCpuUsPerRequest: number;
   /** wrk's unloaded p50 and p99, ms, corrected by wrk for coordinated omission. */
   p50: number;
   p99: number;
@@ -551,9 +555,12 @@ interface Sample {
 function measure(system: System): Sample {
   wrk(system.url, CONNECTIONS, 2); // warm-up: JIT, pools, caches
   const pids = system.pids();
+  const redis = system.redisPid === undefined ? [] : [system.redisPid];
   const before = pids.length ? cpuTicks(pids) : 0;
+  const redisBefore = redis.length ? cpuTicks(redis) : 0;
   const load = wrk(system.url, CONNECTIONS, DURATION_S);
   const cpuS = pids.length ? (cpuTicks(pids) - before) / TICKS_PER_S : Number.NaN;
+  const redisCpuS = redis.length ? (cpuTicks(redis) - redisBefore) / TICKS_PER_S : Number.NaN;
   // The access log is written every 100 ms: once the loaded run's lines are in, the unloaded run's follow.
   if (system.accessLog) sleepMs(300);
   const logFrom = system.accessLog && existsSync(system.accessLog) ? statSync(system.accessLog).size : 0;
@@ -563,6 +570,7 @@ function measure(system: System): Sample {
   return {
     rps: load.rps,
     cpuUsPerRequest: (cpuS * 1e6) / (load.rps * DURATION_S),
+    redisCpuUsPerRequest: (redisCpuS * 1e6) / (load.rps * DURATION_S),
     p50: unloaded.p50,
     p99: unloaded.p99,
     requestP50: unloaded.requestP50,
@@ -693,7 +701,10 @@ async function main(): Promise<void> {
       nodeProcess("fast-gateway (key auth + rate limit)", "bench/peers/fast-gateway.ts", 9300, { KEYS: KEY }),
     () => tollgate("Tollgate cache hits", 9700, {}).then(withCache),
     () => tollgate("Tollgate embedded", 9400, {}),
-    () => tollgate("Tollgate on Redis", 9500, { TOLLGATE_REDIS_URL: "redis://127.0.0.1:9379" }),
+    async () => ({
+      ...(await tollgate("Tollgate on Redis", 9500, { TOLLGATE_REDIS_URL: "redis://127.0.0.1:9379" })),
+      redisPid: redis.pid,
+    }),
     ...(POLICY ? [() => tollgate(`Tollgate embedded + ${POLICY}`, 9600, {}, true)] : []),
   ];
   // BENCH_ONLY=a,b measures only the systems whose names contain one of the words.
@@ -712,7 +723,7 @@ async function main(): Promise<void> {
       await system.stop();
       samples.set(system.name, [...(samples.get(system.name) ?? []), sample]);
       console.error(
-        `round ${round + 1} ${system.name}: ${sample.rps.toFixed(0)} rps, ${sample.cpuUsPerRequest.toFixed(1)} us CPU/req, p50/p99 ${sample.p50.toFixed(3)}/${sample.p99.toFixed(3)} ms (wrk), ${sample.requestP50.toFixed(3)}/${sample.requestP99.toFixed(3)} ms (per request), handler p50/p99 ${sample.handlerP50.toFixed(3)}/${sample.handlerP99.toFixed(3)} ms, errors ${sample.errors}`,
+        `round ${round + 1} ${system.name}: ${sample.rps.toFixed(0)} rps, ${sample.cpuUsPerRequest.toFixed(1)} us CPU/req${Number.isNaN(sample.redisCpuUsPerRequest) ? "" : ` (+ ${sample.redisCpuUsPerRequest.toFixed(1)} in Redis)`}, p50/p99 ${sample.p50.toFixed(3)}/${sample.p99.toFixed(3)} ms (wrk), ${sample.requestP50.toFixed(3)}/${sample.requestP99.toFixed(3)} ms (per request), handler p50/p99 ${sample.handlerP50.toFixed(3)}/${sample.handlerP99.toFixed(3)} ms, errors ${sample.errors}`,
       );
     }
   }
@@ -744,12 +755,14 @@ function report(samples: Map<string, Sample[]>): void {
   for (const [name, list] of samples) {
     const rps = med(name, "rps");
     const cpu = med(name, "cpuUsPerRequest");
+    const redisCpu = med(name, "redisCpuUsPerRequest");
+    const cpuCell = `${Number.isNaN(cpu) ? "–" : cpu.toFixed(1)}${Number.isNaN(redisCpu) ? "" : ` (+ ${redisCpu.toFixed(1)} in Redis)`}`;
     const handlerP50 = med(name, "handlerP50");
     const handler = Number.isNaN(handlerP50)
       ? "–"
       : `${handlerP50.toFixed(3)} / ${med(name, "handlerP99").toFixed(3)}`;
     lines.push(
-      `| ${name} | ${rps.toFixed(0)} | ±${((spread(list.map((s) => s.rps)) * 100) / 2).toFixed(1)}% | ${(rps / nginx).toFixed(2)} | ${(rps / undici).toFixed(2)} | ${Number.isNaN(cpu) ? "–" : cpu.toFixed(1)} | ${pair(name, "p50", "p99")} | ${pair(name, "requestP50", "requestP99")} | ${handler} | ${list.reduce((n, s) => n + s.errors, 0)} |`,
+      `| ${name} | ${rps.toFixed(0)} | ±${((spread(list.map((s) => s.rps)) * 100) / 2).toFixed(1)}% | ${(rps / nginx).toFixed(2)} | ${(rps / undici).toFixed(2)} | ${cpuCell} | ${pair(name, "p50", "p99")} | ${pair(name, "requestP50", "requestP99")} | ${handler} | ${list.reduce((n, s) => n + s.errors, 0)} |`,
     );
   }
   const proxied = "Tollgate embedded";

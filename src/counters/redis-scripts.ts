@@ -13,9 +13,13 @@ export const BUCKET_KEY_SLACK_MS = 60_000;
  *
  * KEYS: bucket keys 1..n, then the quota key when there is a quota.
  * ARGV: now, n, then rate and burst per bucket, then (with a quota) limit, period end, key TTL ms.
- * A bucket is one string, "tokens updatedAt", each written with %.17g so that a fractional token
- * survives the round trip exactly. Every key is read with one MGET and written with one SET ... PX
- * (7 commands for five buckets and a quota; hashes needed 18, and Redis's time per take with them).
+ * A bucket is one string: a zero byte, then tokens and updatedAt as two little-endian doubles
+ * (struct.pack), so a fractional token survives the round trip exactly. Every key is read with one
+ * MGET and written with one SET ... PX (7 commands for five buckets and a quota; hashes needed 18).
+ * Packed, not as text ("%.17g %.17g" with string.format, read back with string.match), and with
+ * each TTL handed to redis.call as a "%d" string, not a Lua number (which Redis formats with
+ * %.17g): a take costs Redis 19 % fewer instructions (docs/benchmarks.md). The text form that
+ * earlier versions wrote is still read.
  *
  * Returns { admitted 0/1, reason (0 none, 1 throttled, 2 quota), retryAfterMs, quota used,
  *           tightest bucket index (1-based, 0 for none), its whole tokens, its resetMs }.
@@ -39,9 +43,14 @@ if #KEYS > 0 then states = redis.call('MGET', unpack(KEYS)) end
 for i = 1, n do
   local rate, burst = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
   local t, u
-  if states[i] then
-    local ts, us = string.match(states[i], '^(%S+) (%S+)$')
-    t, u = tonumber(ts), tonumber(us)
+  local state = states[i]
+  if state then
+    if string.byte(state) == 0 then
+      t, u = struct.unpack('<dd', state, 2)
+    else
+      local ts, us = string.match(state, '^(%S+) (%S+)$')
+      t, u = tonumber(ts), tonumber(us)
+    end
   end
   if t == nil or u == nil then
     t, u = burst, now
@@ -70,7 +79,7 @@ if reason == 0 then
     local t = tokens[i] - 1
     tokens[i] = t
     local full_in = math.ceil(wait(t, bursts[i], rates[i], bursts[i]) + math.max(0, updated[i] - now))
-    redis.call('SET', KEYS[i], string.format('%.17g %.17g', t, updated[i]), 'PX', full_in + ${BUCKET_KEY_SLACK_MS})
+    redis.call('SET', KEYS[i], struct.pack('<Bdd', 0, t, updated[i]), 'PX', string.format('%d', full_in + ${BUCKET_KEY_SLACK_MS}))
   end
   if has_quota then
     used = used + 1

@@ -213,6 +213,19 @@ describe("redis engine", { skip: redisSkip }, () => {
     assert.ok(after <= before && after > before - 1000, `PTTL ${before} then ${after}`);
   });
 
+  test("a bucket written as text by an earlier version is read with its fractional tokens", async () => {
+    // "tokens updatedAt" with %.17g: 1.5 tokens at T0, rate 1/s. A take leaves 0.5, the next is refused.
+    await admin.set(`${prefix}b:old`, `1.5 ${T0}`, "PX", 60_000);
+    const bucket = { id: "old", rate: 1, burst: 10 };
+    assert.equal((await engine.take({ buckets: [bucket], now: T0 })).admitted, true);
+    const refused = await engine.take({ buckets: [bucket], now: T0 });
+    assert.equal(refused.admitted, false);
+    // Half a token short at 1 token/s: admitted again 500 ms later, not before.
+    assert.equal(refused.retryAfterMs, 500);
+    assert.equal((await engine.take({ buckets: [bucket], now: T0 + 499 })).admitted, false);
+    assert.equal((await engine.take({ buckets: [bucket], now: T0 + 500 })).admitted, true);
+  });
+
   test("a denied take writes nothing", async () => {
     const spent = { id: "q", limit: 0, ...quotaPeriod(T0, "DAY", 0) };
     const decision = await engine.take({ buckets: [{ id: "b", rate: 1, burst: 1 }], quota: spent, now: T0 });
