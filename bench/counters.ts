@@ -2,9 +2,12 @@
  * Counter engines side by side: `node --import tsx bench/counters.ts`.
  * In-process ns per take (1 bucket; 5 buckets + quota), then Redis takes per second with one
  * request in flight (round trips) and with 32 in flight, on TOLLGATE_REDIS_URL or a private
- * redis-server when one is installed.
+ * redis-server when one is installed. With valgrind installed, also the instructions Redis spends
+ * per take (callgrind counts instructions, not time, so the figure repeats on a busy machine).
  */
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import {
   type BucketSpec,
   type CounterEngine,
@@ -54,6 +57,53 @@ async function takesPerSecond(engine: CounterEngine, inFlight: number, ms = 2000
   return takes / (ms / 1000);
 }
 
+/**
+ * Instructions redis-server executes per take (5 buckets + quota, 25 takes per event-loop turn
+ * as a loaded gateway sends them): a server under callgrind given `takes` takes, less one given
+ * none, over `takes`. Reading the command and writing the answer are included.
+ */
+async function redisInstructionsPerTake(takes = 2000): Promise<number> {
+  const run = async (count: number): Promise<number> => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const args = [
+      "--tool=callgrind",
+      "--callgrind-out-file=/dev/null",
+      "redis-server",
+      "--port",
+      String(port),
+    ];
+    const server = spawn("valgrind", [...args, "--save", "", "--appendonly", "no"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let log = "";
+    server.stderr!.on("data", (chunk) => (log += chunk));
+    const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+    const engine = new RedisEngine(`redis://127.0.0.1:${port}`, {
+      keyPrefix: "bench:",
+      commandTimeoutMs: 60_000,
+    });
+    await engine.ready();
+    for (let sent = 0; sent < count; sent += 25) {
+      await Promise.all(
+        Array.from({ length: 25 }, (_, i) => engine.take({ buckets: five, quota, now: T0 + sent + i })),
+      );
+    }
+    await engine.client.shutdown("NOSAVE").catch(() => {});
+    engine.client.disconnect();
+    await exited;
+    const collected = /Collected : (\d+)/.exec(log);
+    if (!collected) throw new Error(`callgrind printed no count:\n${log}`);
+    return Number(collected[1]);
+  };
+  const [none, some] = [await run(0), await run(takes)];
+  return (some - none) / takes;
+}
+
 async function redisUrl(): Promise<{ url: string; server?: TestRedis } | undefined> {
   if (process.env.TOLLGATE_REDIS_URL) return { url: process.env.TOLLGATE_REDIS_URL };
   if (!existsSync("/usr/bin/redis-server")) return undefined;
@@ -84,4 +134,10 @@ if (!redis) {
   );
   await engine.close();
   await redis.server?.stop();
+  if (existsSync("/usr/bin/valgrind")) {
+    const instructions = await redisInstructionsPerTake();
+    console.log(
+      `redis, 5 buckets + quota: ${(instructions / 1000).toFixed(1)}k instructions per take (callgrind)`,
+    );
+  }
 }

@@ -1,5 +1,3 @@
-import type { Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
 import {
   type CounterEngine,
@@ -20,8 +18,6 @@ export interface RedisEngineOptions {
   commandTimeoutMs?: number;
 }
 
-type NetStream = Socket | TLSSocket;
-
 /** { admitted, reason code, retryAfterMs, quota used, tightest index, its remaining, its resetMs } */
 type TakeReply = [number, number, number, number, number, number, number];
 
@@ -33,9 +29,10 @@ interface CounterCommands {
 /**
  * Counters in Redis, shared by N gateway processes (`TOLLGATE_REDIS_URL`). Each `take` is one
  * Lua script, one round trip, that checks every bucket and the quota and takes them together
- * atomically, so N processes on one Redis are exactly as exact as one. The takes of one turn of
- * the event loop go out together, in one write(2) after the turn's I/O callbacks, and their
- * answers come back together: the round trips are shared, not the scripts. Bucket keys expire once
+ * atomically, so N processes on one Redis are exactly as exact as one. Each take is written as
+ * soon as it is made, so Redis works on it while the gateway goes on with other requests (holding
+ * a turn's takes back to send them in one write cost a third of the throughput: the gateway and
+ * Redis then took turns to idle, docs/benchmarks.md). Bucket keys expire once
  * full again (plus a slack); quota keys an hour after their period ends. Keys of one take must
  * live on one Redis node: Redis Cluster is not supported.
  *
@@ -58,8 +55,6 @@ export class RedisEngine implements CounterEngine {
   private readonly owned: boolean;
   private readonly encoder: TakeEncoder;
   private readonly commands: CounterCommands;
-  /** The connection is corked for this turn's takes, until `uncork` runs. */
-  private corked?: NetStream;
 
   /**
    * @param client an ioredis client (give it a short `commandTimeout`, and no `keyPrefix`: the
@@ -97,7 +92,6 @@ export class RedisEngine implements CounterEngine {
   }
 
   take(request: TakeRequest): Promise<Decision> {
-    this.holdWrites();
     return this.sendTake(this.encoder.encode(request)).then((reply) => decision(request, reply));
   }
 
@@ -133,19 +127,6 @@ export class RedisEngine implements CounterEngine {
       return (await this.client.sendCommand(new PreparedCommand(text))) as TakeReply;
     });
   }
-
-  /** Corks the connection for the rest of this turn, so that its takes share one write(2). */
-  private holdWrites(): void {
-    if (this.corked !== undefined || this.client.status !== "ready") return;
-    this.corked = this.client.stream;
-    this.corked.cork();
-    setImmediate(this.uncork);
-  }
-
-  private readonly uncork = (): void => {
-    this.corked?.uncork();
-    this.corked = undefined;
-  };
 
   private setCount(quotaId: string, start: number, used: number, raiseOnly: 0 | 1): Promise<number> {
     // The period's end is not known here: a new key lives as long as the longest period could.
