@@ -31,7 +31,7 @@ interface CounterCommands {
  * Lua script, one round trip, that checks every bucket and the quota and takes them together
  * atomically, so N processes on one Redis are exactly as exact as one. Each take is written as
  * soon as it is made, so Redis works on it while the gateway goes on with other requests (holding
- * a turn's takes back to send them in one write cost a third of the throughput: the gateway and
+ * a turn's takes back to send them in one write cost 22–40 % of the throughput: the gateway and
  * Redis then took turns to idle, docs/benchmarks.md). Bucket keys expire once
  * full again (plus a slack); quota keys an hour after their period ends. Keys of one take must
  * live on one Redis node: Redis Cluster is not supported.
