@@ -793,7 +793,14 @@ function targets(
   const ratioRow = (target: string, system: string, base: string, min: number) => {
     if (!samples.has(system) || !samples.has(base)) return;
     const ratio = med(system, "rps") / med(base, "rps");
-    row(target, `${ratio.toFixed(2)} ×`, ratio >= min);
+    // Each round's own ratio too: this VM's speed can move between rounds, and a round measures
+    // the two systems minutes apart at most.
+    const bases = samples.get(base)!;
+    const rounds = samples
+      .get(system)!
+      .map((s, i) => (s.rps / bases[i]!.rps).toFixed(2))
+      .join(", ");
+    row(target, `${ratio.toFixed(2)} × (by round: ${rounds})`, ratio >= min);
   };
   const direct = "upstream direct";
   ratioRow("throughput ≥ 0.33 × nginx", tollgate, "nginx proxy_pass + limit_req", 0.33);
