@@ -7,7 +7,6 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import {
   type BucketSpec,
   type CounterEngine,
@@ -16,7 +15,7 @@ import {
   RedisEngine,
   type TakeRequest,
 } from "../src/counters/index.js";
-import { startRedis, type TestRedis } from "../test/counters/helpers/redis-server.js";
+import { freePort, startRedis, type TestRedis } from "../test/counters/helpers/redis-server.js";
 
 const T0 = Date.UTC(2024, 0, 1);
 const one: BucketSpec[] = [{ id: "key", rate: 1e6, burst: 1e6 }];
@@ -64,12 +63,7 @@ async function takesPerSecond(engine: CounterEngine, inFlight: number, ms = 2000
  */
 async function redisInstructionsPerTake(takes = 2000): Promise<number> {
   const run = async (count: number): Promise<number> => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const args = [
       "--tool=callgrind",
       "--callgrind-out-file=/dev/null",
