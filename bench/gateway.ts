@@ -7,7 +7,7 @@
  * Needs Debian's wrk, nginx and redis-server, and `npm run build` (it runs dist/).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sha256 } from "@aws-crypto/sha256-js";
@@ -25,6 +25,17 @@ const UPSTREAM_PORT = 9000;
 const KEY = "bench-key-0123456789abcdefghijklmnop";
 const TOKEN = "bench-admin-token-0123456789";
 const work = mkdtempSync(join(tmpdir(), "tollgate-bench-"));
+/**
+ * BENCH_CALLGRIND=1 counts instructions instead of timing: each system under test runs under
+ * valgrind's callgrind, and a fixed number of requests (BENCH_REQUESTS, after as many again to
+ * warm up) gives its user-space instructions per request, which repeat from run to run whatever
+ * this VM's speed of the hour (kernel time, the syscalls, is not counted; nor, in a Node.js
+ * process, work done on timers: see pinned()).
+ */
+const CALLGRIND = process.env.BENCH_CALLGRIND === "1";
+const CALLGRIND_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
+/** Where callgrind's files go (BENCH_CALLGRIND_DIR keeps them for callgrind_annotate). */
+const CALLGRIND_DIR = process.env.BENCH_CALLGRIND_DIR ?? work;
 const children: ChildProcess[] = [];
 
 /**
@@ -65,7 +76,7 @@ interface System {
   redisPid?: number;
 }
 
-for (const tool of ["wrk", "nginx", "taskset", "redis-server"]) {
+for (const tool of ["wrk", "nginx", "taskset", "redis-server", ...(CALLGRIND ? ["valgrind"] : [])]) {
   try {
     execFileSync("sh", ["-c", `command -v ${tool}`]);
   } catch {
@@ -79,7 +90,21 @@ if (!existsSync("dist/cli/main.js")) {
 }
 
 function pinned(core: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn("taskset", ["-c", core, command, ...args], {
+  const callgrind =
+    CALLGRIND && core === SUT_CORE
+      ? [
+          "valgrind",
+          "--tool=callgrind",
+          "--separate-threads=yes",
+          `--callgrind-out-file=${CALLGRIND_DIR}/callgrind.%p`,
+          `--log-file=${CALLGRIND_DIR}/valgrind.%p.log`,
+          // A Node.js process counts only its work on socket reads, where every request is handled:
+          // what it does on timers (the ledger's commit every 100 ms, the access log's flush) runs
+          // some 100 times as often per request under callgrind's slowness as at full speed.
+          ...(command === process.execPath ? ["--toggle-collect=node::LibuvStreamWrap::OnUvRead*"] : []),
+        ]
+      : [];
+  const child = spawn("taskset", ["-c", core, ...callgrind, command, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", process.env.BENCH_SUT_STDOUT ? "inherit" : "ignore", "inherit"],
   });
@@ -88,7 +113,8 @@ function pinned(core: string, command: string, args: string[], env: NodeJS.Proce
 }
 
 async function waitFor(url: string, headers: Record<string, string> = {}): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  // Under callgrind a Node.js process takes a minute or more to start.
+  for (let i = 0; i < (CALLGRIND ? 6000 : 200); i++) {
     try {
       await fetch(url, { headers });
       return;
@@ -550,9 +576,13 @@ interface Sample {
   handlerP50: number;
   handlerP99: number;
   errors: number;
+  /** BENCH_CALLGRIND: user-space instructions per request, all threads and the main thread alone. */
+  instructions: number;
+  mainThreadInstructions: number;
 }
 
 function measure(system: System): Sample {
+  if (CALLGRIND) return countInstructions(system);
   wrk(system.url, CONNECTIONS, 2); // warm-up: JIT, pools, caches
   const pids = system.pids();
   const redis = system.redisPid === undefined ? [] : [system.redisPid];
@@ -578,7 +608,64 @@ function measure(system: System): Sample {
     handlerP50: handler?.p50 ?? Number.NaN,
     handlerP99: handler?.p99 ?? Number.NaN,
     errors: load.errors + unloaded.errors,
+    instructions: Number.NaN,
+    mainThreadInstructions: Number.NaN,
   };
+}
+
+/** BENCH_CALLGRIND: a fixed number of requests to warm up, then as many counted. */
+function countInstructions(system: System): Sample {
+  const nan = Number.NaN;
+  const sample: Sample = {
+    rps: nan,
+    cpuUsPerRequest: nan,
+    redisCpuUsPerRequest: nan,
+    p50: nan,
+    p99: nan,
+    requestP50: nan,
+    requestP99: nan,
+    handlerP50: nan,
+    handlerP99: nan,
+    errors: 0,
+    instructions: nan,
+    mainThreadInstructions: nan,
+  };
+  const pid = system.pids()[0];
+  if (pid === undefined) return sample; // the upstream hit directly: nothing of its own to count
+  sample.errors += countedRun(system.url, CALLGRIND_REQUESTS).errors;
+  execFileSync("callgrind_control", ["--zero", String(pid)], { stdio: "pipe" });
+  const run = countedRun(system.url, CALLGRIND_REQUESTS);
+  execFileSync("callgrind_control", ["--dump", String(pid)], { stdio: "pipe" });
+  sample.errors += run.errors;
+  // One file per thread: callgrind.<pid>.1-01 is the main thread's first dump.
+  const prefix = `callgrind.${pid}.1-`;
+  let all = 0;
+  for (const file of readdirSync(CALLGRIND_DIR).filter((name) => name.startsWith(prefix))) {
+    const count = Number(/^summary: (\d+)$/m.exec(readFileSync(join(CALLGRIND_DIR, file), "utf8"))?.[1] ?? 0);
+    all += count;
+    if (file === `${prefix}01`) sample.mainThreadInstructions = count / run.requests;
+  }
+  sample.instructions = all / run.requests;
+  return sample;
+}
+
+/** wrk with 10 connections until `requests` responses came back (bench/stop-after.lua). */
+function countedRun(url: string, requests: number): { requests: number; errors: number } {
+  const extra = Object.entries(fixture.headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
+  const out = execFileSync("taskset", [
+    ...["-c", LOAD_CORE, "wrk", "-t1", "-c10", "-d3600s", "-H", `x-api-key: ${KEY}`, ...extra],
+    ...[
+      "-s",
+      "bench/stop-after.lua",
+      url,
+      "--",
+      String(requests),
+      ...(fixture.script ? [fixture.script] : []),
+    ],
+  ]).toString();
+  const counted = /counted (\d+) responses, (\d+) not 2xx/.exec(out);
+  if (!counted) throw new Error(`wrk did not count its responses: ${out}`);
+  return { requests: Number(counted[1]), errors: Number(counted[2]) };
 }
 
 /**
@@ -722,9 +809,14 @@ async function main(): Promise<void> {
       const sample = measure(system);
       await system.stop();
       samples.set(system.name, [...(samples.get(system.name) ?? []), sample]);
-      console.error(
-        `round ${round + 1} ${system.name}: ${sample.rps.toFixed(0)} rps, ${sample.cpuUsPerRequest.toFixed(1)} us CPU/req${Number.isNaN(sample.redisCpuUsPerRequest) ? "" : ` (+ ${sample.redisCpuUsPerRequest.toFixed(1)} in Redis)`}, p50/p99 ${sample.p50.toFixed(3)}/${sample.p99.toFixed(3)} ms (wrk), ${sample.requestP50.toFixed(3)}/${sample.requestP99.toFixed(3)} ms (per request), handler p50/p99 ${sample.handlerP50.toFixed(3)}/${sample.handlerP99.toFixed(3)} ms, errors ${sample.errors}`,
-      );
+      if (CALLGRIND)
+        console.error(
+          `round ${round + 1} ${system.name}: ${sample.instructions.toFixed(0)} instructions per request (main thread ${sample.mainThreadInstructions.toFixed(0)}), errors ${sample.errors}`,
+        );
+      else
+        console.error(
+          `round ${round + 1} ${system.name}: ${sample.rps.toFixed(0)} rps, ${sample.cpuUsPerRequest.toFixed(1)} us CPU/req${Number.isNaN(sample.redisCpuUsPerRequest) ? "" : ` (+ ${sample.redisCpuUsPerRequest.toFixed(1)} in Redis)`}, p50/p99 ${sample.p50.toFixed(3)}/${sample.p99.toFixed(3)} ms (wrk), ${sample.requestP50.toFixed(3)}/${sample.requestP99.toFixed(3)} ms (per request), handler p50/p99 ${sample.handlerP50.toFixed(3)}/${sample.handlerP99.toFixed(3)} ms, errors ${sample.errors}`,
+        );
     }
   }
   await stopChild(redis);
@@ -737,6 +829,23 @@ function report(samples: Map<string, Sample[]>): void {
   if (process.env.BENCH_JSON)
     writeFileSync(process.env.BENCH_JSON, JSON.stringify(Object.fromEntries(samples)));
   const med = (name: string, field: keyof Sample) => median((samples.get(name) ?? []).map((s) => s[field]));
+  if (CALLGRIND) {
+    const lines = [
+      `${ROUNDS} rounds of ${CALLGRIND_REQUESTS} requests (after as many to warm up), wrk -t1 -c10, each system under callgrind.`,
+      "",
+      "| system | instructions per request (median) | spread | main thread | errors |",
+      "| --- | ---: | ---: | ---: | ---: |",
+    ];
+    for (const [name, list] of samples) {
+      const all = med(name, "instructions");
+      if (Number.isNaN(all)) continue;
+      lines.push(
+        `| ${name} | ${all.toFixed(0)} | ±${((spread(list.map((s) => s.instructions)) * 100) / 2).toFixed(1)}% | ${med(name, "mainThreadInstructions").toFixed(0)} | ${list.reduce((n, s) => n + s.errors, 0)} |`,
+      );
+    }
+    console.log(lines.join("\n"));
+    return;
+  }
   const nginx = med("nginx proxy_pass + limit_req", "rps");
   const undici = med("bare undici proxy", "rps");
   /** "p50 / p99" of a pair of fields, ms, and what they add over the direct upstream's, µs. */

@@ -124,7 +124,7 @@ export class AccessLog {
 
   /** Renders one entry with `format` (the stage's) or as a JSON line, and queues the line. */
   write(entry: AccessLogEntry, format?: LogFormat): void {
-    this.lines += `${format ? format(entry) : JSON.stringify(entry)}\n`;
+    this.lines += `${format ? format(entry) : entryJson(entry)}\n`;
     if (++this.waiting >= BATCH_ENTRIES) this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.flushMs);
@@ -146,6 +146,59 @@ export class AccessLog {
     this.flush();
     return this.sink.close();
   }
+}
+
+/** What a JSON string must escape; JSON.stringify also escapes lone surrogates. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * `JSON.stringify(entry)`, the same text at about half the cost (this runs on every request):
+ * values the gateway makes itself (request and trace ids, time, method, error type, numbers) are
+ * written as they are, and one check over the others tells whether any needs escaping, in which
+ * case JSON.stringify writes the line.
+ */
+export function entryJson(e: AccessLogEntry): string {
+  let free = e.ip + e.path;
+  if (e.apiId !== undefined) free += e.apiId;
+  if (e.stage !== undefined) free += e.stage;
+  if (e.resourcePath !== undefined) free += e.resourcePath;
+  if (e.keyId !== undefined) free += e.keyId;
+  if (e.tenantId !== undefined) free += e.tenantId;
+  if (e.usagePlanId !== undefined) free += e.usagePlanId;
+  if (e.error !== undefined) free += e.error;
+  if (e.principalId !== undefined) free += e.principalId;
+  if (e.userAgent !== undefined) free += e.userAgent;
+  if (e.host !== undefined) free += e.host;
+  if (
+    NEEDS_ESCAPE.test(free) ||
+    !Number.isFinite(e.latencyMs) ||
+    !Number.isFinite(e.bytesIn) ||
+    (e.upstreamLatencyMs !== undefined && !Number.isFinite(e.upstreamLatencyMs))
+  )
+    return JSON.stringify(e);
+  let line = `{"requestId":"${e.requestId}","time":"${e.time}","ip":"${e.ip}","method":"${e.method}","path":"${e.path}"`;
+  if (e.apiId !== undefined) line += `,"apiId":"${e.apiId}"`;
+  if (e.stage !== undefined) line += `,"stage":"${e.stage}"`;
+  if (e.resourcePath !== undefined) line += `,"resourcePath":"${e.resourcePath}"`;
+  line += `,"status":${e.status}`;
+  if (e.keyId !== undefined) line += `,"keyId":"${e.keyId}"`;
+  if (e.tenantId !== undefined) line += `,"tenantId":"${e.tenantId}"`;
+  if (e.usagePlanId !== undefined) line += `,"usagePlanId":"${e.usagePlanId}"`;
+  line += `,"latencyMs":${e.latencyMs}`;
+  if (e.upstreamLatencyMs !== undefined) line += `,"upstreamLatencyMs":${e.upstreamLatencyMs}`;
+  line += `,"bytesIn":${e.bytesIn},"bytesOut":${e.bytesOut}`;
+  if (e.error !== undefined) line += `,"error":"${e.error}"`;
+  if (e.errorType !== undefined) line += `,"errorType":"${e.errorType}"`;
+  if (e.canary !== undefined) line += `,"canary":${e.canary}`;
+  if (e.cache !== undefined) line += `,"cache":"${e.cache}"`;
+  if (e.traceId !== undefined) line += `,"traceId":"${e.traceId}"`;
+  if (e.integrationStatus !== undefined) line += `,"integrationStatus":${e.integrationStatus}`;
+  if (e.principalId !== undefined) line += `,"principalId":"${e.principalId}"`;
+  if (e.userAgent !== undefined) line += `,"userAgent":"${e.userAgent}"`;
+  if (e.host !== undefined) line += `,"host":"${e.host}"`;
+  if (e.protocol !== undefined) line += `,"protocol":"${e.protocol}"`;
+  return `${line}}`;
 }
 
 function isSink(out: Writable | AccessLogSink): out is AccessLogSink {

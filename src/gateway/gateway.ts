@@ -155,6 +155,19 @@ interface RequestContext {
   state?: RouteState;
 }
 
+/** What a Host header names (see `Gateway.hostOf`). */
+interface HostRoute {
+  header: string;
+  /** The configuration the answer was read from. */
+  config: GatewayConfig;
+  /** Lower case, without the port. */
+  host: string;
+  /** The API of an execute-api host (`{restApiId}.execute-api.<anything>`). */
+  executeApiId?: string;
+  /** A custom domain's base path mappings. */
+  mappings?: Map<string, { restApiId: string; stage?: string }>;
+}
+
 /** A key's (or, without one, a stage's) buckets on a route, and its ledger subject there. */
 interface RouteState {
   buckets: BucketSpec[];
@@ -187,6 +200,9 @@ export class Gateway {
   private reloadTimer?: NodeJS.Timeout;
   private lastTime = 0;
   private lastIso = "";
+  private lastSecond = Number.NaN;
+  private lastSecondIso = "";
+  private lastHost?: HostRoute;
   private reloading?: Promise<void>;
   private readonly authorizers: AuthorizerRegistry;
   private readonly maxBodyBytes: number;
@@ -266,7 +282,7 @@ export class Gateway {
     const url = req.url ?? "/";
     const method = req.method ?? "GET";
     // One pass over the raw header list; node's header object is never built.
-    const headers = scanRequestHeaders(req.rawHeaders);
+    const headers = scanRequestHeaders(req.rawHeaders, req.headerNames);
     const peer = req.socket.remoteAddress ?? "";
     const trusted = this.options.trustedProxies;
     const ip = trusted === undefined ? peer : clientIp(peer, headers.forwardedFor, trusted);
@@ -656,7 +672,15 @@ export class Gateway {
   private isoTime(now: number): string {
     if (now !== this.lastTime) {
       this.lastTime = now;
-      this.lastIso = new Date(now).toISOString();
+      // Date's own formatting costs more than the rest of the log line: only the second's part is
+      // made with it, once a second, and the milliseconds appended.
+      const second = Math.floor(now / 1000) * 1000;
+      if (second !== this.lastSecond) {
+        this.lastSecond = second;
+        this.lastSecondIso = new Date(second).toISOString().slice(0, 20);
+      }
+      const ms = Math.floor(now - second);
+      this.lastIso = `${this.lastSecondIso}${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}Z`;
     }
     return this.lastIso;
   }
@@ -676,24 +700,41 @@ export class Gateway {
     return hash;
   }
 
+  /**
+   * What a Host header names: an API's execute-api host, a custom domain, or neither. The last
+   * answer is kept, since most requests come in under one or a few hosts.
+   */
+  private hostOf(header: string): HostRoute {
+    const last = this.lastHost;
+    if (last !== undefined && last.header === header && last.config === this.config) return last;
+    const host = header.replace(/:\d+$/, "").toLowerCase();
+    const route: HostRoute = {
+      header,
+      config: this.config,
+      host,
+      executeApiId: EXECUTE_API_HOST.exec(host)?.[1],
+      mappings: this.config.domains.get(host),
+    };
+    this.lastHost = route;
+    return route;
+  }
+
   /** Which API and stage a request addresses, and the path below the stage. */
   private resolve(
     hostHeader: string,
     rawPath: string,
   ): { stage: StageEntry; path: string } | { error: string } {
-    const host = hostHeader.replace(/:\d+$/, "").toLowerCase();
+    const { host, executeApiId, mappings } = this.hostOf(hostHeader);
     const slash = rawPath.indexOf("/", 1);
     const first = slash === -1 ? rawPath.slice(1) : rawPath.slice(1, slash);
     const rest = slash === -1 ? "/" : rawPath.slice(slash);
 
-    const executeApi = EXECUTE_API_HOST.exec(host);
-    if (executeApi) {
-      const stage = this.config.stages.get(`${executeApi[1]}/${first}`);
+    if (executeApiId !== undefined) {
+      const stage = this.config.stages.get(`${executeApiId}/${first}`);
       return stage
         ? { stage, path: rest }
-        : { error: `No stage '${first}' is deployed for API ${executeApi[1]}` };
+        : { error: `No stage '${first}' is deployed for API ${executeApiId}` };
     }
-    const mappings = this.config.domains.get(host);
     if (mappings) {
       const mapping = mappings.get(first) ?? mappings.get("(none)");
       if (!mapping) return { error: `No base path mapping of ${host} matches '/${first}'` };
@@ -856,7 +897,7 @@ export class Gateway {
 
     const { headers } = ctx;
     const ip = req.socket.remoteAddress ?? "";
-    let lines = forwardedHeaderLines(req.rawHeaders, GATEWAY_OWNED, headers.connection);
+    let lines = forwardedHeaderLines(req.rawHeaders, req.headerNames, GATEWAY_OWNED, headers.connection);
     lines += `x-forwarded-for: ${headers.forwardedFor ? `${headers.forwardedFor}, ${ip}` : ip}\r\nx-forwarded-proto: ${headers.forwardedProto ?? "http"}\r\nx-forwarded-host: ${headers.host}\r\n${IDENTITY_HEADERS.requestId}: ${ctx.requestId}\r\n`;
     if (ctx.key && ctx.plan) {
       lines += `${IDENTITY_HEADERS.tenant}: ${ctx.key.tenantId}\r\n${IDENTITY_HEADERS.key}: ${ctx.key.id}\r\n${IDENTITY_HEADERS.plan}: ${ctx.plan.id}\r\n`;

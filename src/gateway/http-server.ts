@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { STATUS_CODES } from "node:http";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { Readable } from "node:stream";
-import { isFieldName, isFieldValue, isToken } from "./header-fields.js";
+import { fieldValue, isFieldName, isFieldValue, isToken, lowerCaseName } from "./header-fields.js";
 import { BodyReader, type BodySink } from "./message-body.js";
 
 /**
@@ -47,6 +47,8 @@ export interface CheckedFields {
 export class GatewayRequest {
   /** Header names and values as they came, alternating, names in their original case. */
   readonly rawHeaders: string[];
+  /** The names of `rawHeaders`, one per field, lower-cased (common ones are shared constants). */
+  readonly headerNames: string[];
   /** The body's stream, made when the head announces a body or someone asks for it. */
   stream: RequestBody | undefined;
 
@@ -57,8 +59,10 @@ export class GatewayRequest {
     /** "1.1" or "1.0". */
     readonly httpVersion: string,
     rawHeaders: string[],
+    headerNames: string[],
   ) {
     this.rawHeaders = rawHeaders;
+    this.headerNames = headerNames;
   }
 
   get socket(): Socket {
@@ -78,10 +82,11 @@ export class GatewayRequest {
   get headers(): Record<string, string> {
     const out: Record<string, string> = {};
     const raw = this.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!.toLowerCase();
+    const names = this.headerNames;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       const seen = out[name];
-      out[name] = seen === undefined ? raw[i + 1]! : `${seen}, ${raw[i + 1]!}`;
+      out[name] = seen === undefined ? raw[2 * i + 1]! : `${seen}, ${raw[2 * i + 1]!}`;
     }
     return out;
   }
@@ -249,7 +254,8 @@ class HttpError extends Error {
   }
 }
 
-const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
+/** Methods read as these constants (see lowerCaseName): no new string, no hashing. */
+const KNOWN_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
 const CRLF_CRLF = Buffer.from("\r\n\r\n");
 /** Pipelined bytes kept while a response is pending, before the socket stops reading. */
 const MAX_PIPELINED_BYTES = 64 * 1024;
@@ -301,6 +307,7 @@ interface ParsedHead {
   url: string;
   http10: boolean;
   rawHeaders: string[];
+  headerNames: string[];
   /** -1: no Content-Length. */
   contentLength: number;
   chunked: boolean;
@@ -315,8 +322,9 @@ function parseHead(text: string): ParsedHead {
   const sp1 = requestLine.indexOf(" ");
   const sp2 = requestLine.indexOf(" ", sp1 + 1);
   if (sp1 <= 0 || sp2 === -1) throw new HttpError(400, "Malformed request line");
-  const method = requestLine.slice(0, sp1);
-  if (!KNOWN_METHODS.has(method) && !isToken(method)) throw new HttpError(400, "Malformed method");
+  const known = KNOWN_METHODS.find((m) => m.length === sp1 && requestLine.startsWith(m));
+  const method = known ?? requestLine.slice(0, sp1);
+  if (known === undefined && !isToken(method)) throw new HttpError(400, "Malformed method");
   let url = requestLine.slice(sp1 + 1, sp2);
   const version = requestLine.slice(sp2 + 1);
   if (version !== "HTTP/1.1" && version !== "HTTP/1.0") {
@@ -338,6 +346,7 @@ function parseHead(text: string): ParsedHead {
   const http10 = version === "HTTP/1.0";
 
   const rawHeaders: string[] = [];
+  const headerNames: string[] = [];
   let contentLength = -1;
   let transferEncoding: string | undefined;
   let connection = "";
@@ -351,16 +360,16 @@ function parseHead(text: string): ParsedHead {
     if (first === 32 || first === 9) throw new HttpError(400, "Obsolete line folding in a header field");
     const colon = text.indexOf(":", pos);
     if (colon === -1 || colon >= eol || colon === pos) throw new HttpError(400, "Malformed header field");
+    const lower = lowerCaseName(text, pos, colon);
+    if (!isFieldName(lower)) throw new HttpError(400, "Malformed header field name");
     const name = text.slice(pos, colon);
-    if (!isFieldName(name)) throw new HttpError(400, "Malformed header field name");
-    const value = text.slice(colon + 1, eol).trim();
+    const value = fieldValue(text, colon + 1, eol);
     if (!isFieldValue(value)) throw new HttpError(400, `Invalid character in header field ${name}`);
     pos = eol + 2;
     rawHeaders.push(name, value);
+    headerNames.push(lower);
     // Only the fields that frame the request or steer the connection are read here.
-    const n = name.length;
-    if (n !== 4 && n !== 6 && n !== 10 && n !== 14 && n !== 17) continue;
-    switch (name.toLowerCase()) {
+    switch (lower) {
       case "host":
         hosts++;
         break;
@@ -385,10 +394,12 @@ function parseHead(text: string): ParsedHead {
   }
   if (authority !== undefined) {
     // The absolute form's authority is the host (RFC 9112 §3.2.2).
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      if (rawHeaders[i]!.toLowerCase() === "host") rawHeaders[i + 1] = authority;
+    for (let i = 0; i < headerNames.length; i++)
+      if (headerNames[i] === "host") rawHeaders[2 * i + 1] = authority;
+    if (hosts === 0) {
+      rawHeaders.push("Host", authority);
+      headerNames.push("host");
     }
-    if (hosts === 0) rawHeaders.push("Host", authority);
     hosts = 1;
   }
   if (hosts > 1) throw new HttpError(400, "More than one Host header field");
@@ -409,6 +420,7 @@ function parseHead(text: string): ParsedHead {
     url,
     http10,
     rawHeaders,
+    headerNames,
     contentLength,
     chunked,
     keepAlive,
@@ -514,7 +526,14 @@ class Connection implements BodySink {
     // The whole request's deadline counts from its first byte.
     const startedAt = this.headStartedAt || this.server.now;
     this.headStartedAt = 0;
-    const req = new GatewayRequest(this, head.method, head.url, head.http10 ? "1.0" : "1.1", head.rawHeaders);
+    const req = new GatewayRequest(
+      this,
+      head.method,
+      head.url,
+      head.http10 ? "1.0" : "1.1",
+      head.rawHeaders,
+      head.headerNames,
+    );
     const res = new GatewayResponse(
       this,
       head.keepAlive && !this.closing,

@@ -21,29 +21,16 @@ export interface RequestHeaders {
 }
 
 /**
- * Reads the fields the gateway needs from `req.rawHeaders` (name, value, name, value, ...)
- * without building node's header object. Repeated fields are joined with ", " as node does;
- * only the first Host and x-api-key count.
+ * Reads the fields the gateway needs from a request's header list (`rawHeaders`: name, value,
+ * name, value, ...; `names`: the lower-cased names) without building node's header object.
+ * Repeated fields are joined with ", " as node does; only the first Host and x-api-key count.
  */
-export function scanRequestHeaders(raw: string[]): RequestHeaders {
+export function scanRequestHeaders(raw: string[], names: string[]): RequestHeaders {
   const out: RequestHeaders = { host: "" };
   let hostSeen = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 11 || name.length === 13) {
-      const lower = name.toLowerCase();
-      if (lower === "traceparent") out.traceparent ??= raw[i + 1]!;
-      else if (lower === "cache-control")
-        out.cacheControl = out.cacheControl ? `${out.cacheControl}, ${raw[i + 1]!}` : raw[i + 1]!;
-      continue;
-    }
-    // Only names of the lengths below can matter: skip the lower-casing for the rest.
-    const n = name.length;
-    if (n !== 4 && n !== 6 && n !== 9 && n !== 10 && n !== 14 && n !== 15 && n !== 17) continue;
-    // Of the six-letter names only Origin counts (Accept is common): one character tells.
-    if (n === 6 && (name.charCodeAt(0) | 0x20) !== 0x6f) continue;
-    const value = raw[i + 1]!;
-    switch (name.toLowerCase()) {
+  for (let i = 0; i < names.length; i++) {
+    const value = raw[2 * i + 1]!;
+    switch (names[i]) {
       case "host":
         if (!hostSeen) out.host = value;
         hostSeen = true;
@@ -72,6 +59,12 @@ export function scanRequestHeaders(raw: string[]): RequestHeaders {
       case "user-agent":
         out.userAgent ??= value;
         break;
+      case "traceparent":
+        out.traceparent ??= value;
+        break;
+      case "cache-control":
+        out.cacheControl = out.cacheControl ? `${out.cacheControl}, ${value}` : value;
+        break;
     }
   }
   return out;
@@ -94,17 +87,17 @@ const NOT_FORWARDED = new Set([
  */
 export function forwardedHeaderLines(
   raw: string[],
+  names: string[],
   owned: Set<string>,
   connection: string | undefined,
 ): string {
   const listed = connection ? new Set(connection.toLowerCase().split(/\s*,\s*/)) : undefined;
   let lines = "";
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    const lower = name.toLowerCase();
+  for (let i = 0; i < names.length; i++) {
+    const lower = names[i]!;
     if (NOT_FORWARDED.has(lower) || owned.has(lower) || listed?.has(lower) || lower.startsWith("x-tollgate-"))
       continue;
-    lines += `${name}: ${raw[i + 1]}\r\n`;
+    lines += `${raw[2 * i]!}: ${raw[2 * i + 1]}\r\n`;
   }
   return lines;
 }

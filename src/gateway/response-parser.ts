@@ -6,7 +6,7 @@
  * name, no control characters in the value), so the gateway passes them on as they are.
  */
 
-import { isFieldName, isFieldValue } from "./header-fields.js";
+import { fieldValue, isFieldName, isFieldValue, lowerCaseName } from "./header-fields.js";
 import { BodyReader } from "./message-body.js";
 
 /**
@@ -140,9 +140,9 @@ export class ResponseParser {
       const first = text.charCodeAt(pos);
       if (first === 32 || first === 9)
         throw new ResponseParseError("obsolete line folding in a header field");
-      const name = text.slice(pos, colon).toLowerCase();
+      const name = lowerCaseName(text, pos, colon);
       if (!isFieldName(name)) throw new ResponseParseError("malformed header field name");
-      const value = text.slice(colon + 1, eol).trim();
+      const value = fieldValue(text, colon + 1, eol);
       if (!isFieldValue(value)) throw new ResponseParseError(`invalid character in header field ${name}`);
       pos = eol + 2;
       headers.push(name, value);

@@ -33,9 +33,9 @@ export class AdmissionJournal {
     this.rotate();
   }
 
-  /** Appends one line; throws when the journal cannot be written (the request must not go on). */
+  /** Appends one line, newline included; throws when the journal cannot be written (the request must not go on). */
   append(line: string): void {
-    writeSync(this.fd, `${line}\n`);
+    writeSync(this.fd, line);
   }
 
   /** Closes the current segment and starts the next; returns the closed segment's name. */

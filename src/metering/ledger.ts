@@ -24,7 +24,20 @@ interface SubjectKeys {
   line: string;
   count: string;
   stats: string;
+  /**
+   * The request path's shortcuts, for the day last seen: the journal line, and the subject's
+   * rows in `pending` and `stats` while those are still the maps the rows are in (a commit
+   * starts new ones), so a request costs no new string and no Map lookup.
+   */
+  day?: string;
+  dayLine?: string;
+  row?: CountRow;
+  rowIn?: Map<string, CountRow>;
+  outcome?: StatsRow;
+  outcomeIn?: Map<string, StatsRow>;
 }
+
+type StatsRow = Outcome & { requests: number };
 
 /** What is known of a request after its answer. */
 export interface Outcome {
@@ -73,7 +86,7 @@ export class UsageLedger {
   private pending = new Map<string, CountRow>();
   private uncommitted: string[] = [];
   private committing?: Promise<void>;
-  private stats = new Map<string, Outcome & { requests: number }>();
+  private stats = new Map<string, StatsRow>();
   private readonly subjectKeys = new WeakMap<object, SubjectKeys>();
   private readonly journal?: AdmissionJournal;
   private readonly timer: NodeJS.Timeout;
@@ -101,12 +114,20 @@ export class UsageLedger {
    * the caller keeps and passes again, so its journal and count keys are built once.
    */
   admit(day: string, subject: AdmissionSubject): void {
-    const keys = this.keysOf(subject);
-    this.journal?.append(`${day}\t${keys.line}`);
-    const id = `${day}\u0000${keys.count}`;
-    const row = this.pending.get(id);
-    if (row) row.requests++;
-    else this.pending.set(id, countRow(day, subject, 1));
+    const keys = this.keysOf(subject, day);
+    this.journal?.append(keys.dayLine!);
+    let row = keys.row;
+    if (row === undefined || keys.rowIn !== this.pending) {
+      const id = `${day}\u0000${keys.count}`;
+      row = this.pending.get(id);
+      if (row === undefined) {
+        row = countRow(day, subject, 0);
+        this.pending.set(id, row);
+      }
+      keys.row = row;
+      keys.rowIn = this.pending;
+    }
+    row.requests++;
   }
 
   /** Records an answer's status, latency and bytes; flushed in the background. */
@@ -123,32 +144,38 @@ export class UsageLedger {
     bytesIn: number,
     bytesOut: number,
   ): void {
-    const id = `${day}\u0000${this.keysOf(subject).stats}\u0000${status}`;
-    const seen = this.stats.get(id);
-    if (seen) {
-      seen.requests++;
-      seen.latencyMs += latencyMs;
-      seen.bytesIn += bytesIn;
-      seen.bytesOut += bytesOut;
-    } else {
-      this.stats.set(id, {
-        day,
-        keyId: subject.keyId,
-        restApiId: subject.restApiId,
-        stage: subject.stage,
-        resourcePath: subject.resourcePath,
-        httpMethod: subject.httpMethod,
-        status,
-        latencyMs,
-        bytesIn,
-        bytesOut,
-        requests: 1,
-      });
+    const keys = this.keysOf(subject, day);
+    let row = keys.outcome;
+    if (row === undefined || row.status !== status || keys.outcomeIn !== this.stats) {
+      const id = `${day}\u0000${keys.stats}\u0000${status}`;
+      row = this.stats.get(id);
+      if (row === undefined) {
+        row = {
+          day,
+          keyId: subject.keyId,
+          restApiId: subject.restApiId,
+          stage: subject.stage,
+          resourcePath: subject.resourcePath,
+          httpMethod: subject.httpMethod,
+          status,
+          latencyMs: 0,
+          bytesIn: 0,
+          bytesOut: 0,
+          requests: 0,
+        };
+        this.stats.set(id, row);
+      }
+      keys.outcome = row;
+      keys.outcomeIn = this.stats;
     }
+    row.requests++;
+    row.latencyMs += latencyMs;
+    row.bytesIn += bytesIn;
+    row.bytesOut += bytesOut;
   }
 
-  /** The journal line and map keys of a subject without its day, made once per subject object. */
-  private keysOf(s: OutcomeSubject & Partial<AdmissionSubject>): SubjectKeys {
+  /** The journal line and map keys of a subject, made once per subject object (and per day). */
+  private keysOf(s: OutcomeSubject & Partial<AdmissionSubject>, day: string): SubjectKeys {
     let keys = this.subjectKeys.get(s);
     if (!keys) {
       keys = {
@@ -157,6 +184,12 @@ export class UsageLedger {
         stats: `${s.keyId}\u0000${s.restApiId}\u0000${s.stage}\u0000${s.resourcePath}\u0000${s.httpMethod}`,
       };
       this.subjectKeys.set(s, keys);
+    }
+    if (keys.day !== day) {
+      keys.day = day;
+      keys.dayLine = `${day}\t${keys.line}\n`;
+      keys.row = undefined;
+      keys.outcome = undefined;
     }
     return keys;
   }

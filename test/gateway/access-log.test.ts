@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { UpdateStageCommand } from "@aws-sdk/client-api-gateway";
 import { ACCESS_LOG_VARIABLES } from "../../src/apis/index.js";
 import { createMetricsRegistry } from "../../src/core/metrics.js";
+import { entryJson } from "../../src/gateway/access-log.js";
 import { compileLogFormat, RENDERED_VARIABLES } from "../../src/gateway/access-log-format.js";
 import { AccessLog, type AccessLogEntry } from "../../src/gateway/index.js";
 import {
@@ -67,6 +68,38 @@ const AWS_JSON = JSON.stringify({
   stage: "$context.stage",
   api: "$context.apiId",
   domain: "$context.domainName",
+});
+
+describe("access log: the JSON line", () => {
+  test("is the text JSON.stringify writes, also when values need escaping or fields are missing", () => {
+    const entries: AccessLogEntry[] = [
+      entry(),
+      // The gateway's object: every field present from the start, most undefined.
+      {
+        ...entry(),
+        error: undefined,
+        canary: undefined,
+        cache: undefined,
+        traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      },
+      entry({ path: '/dev/pets/"7"?q=a\\b', userAgent: "curl/8.5 \u0001", host: "h\u2028" }),
+      entry({ tenantId: "t\ud800", error: 'upstream said "no"\n', errorType: "BadGatewayException" }),
+      entry({ upstreamLatencyMs: undefined, keyId: undefined, tenantId: undefined, usagePlanId: undefined }),
+      entry({
+        canary: true,
+        cache: "hit",
+        integrationStatus: 502,
+        principalId: "user|1",
+        protocol: "HTTP/1.0",
+      }),
+      entry({ latencyMs: Number.NaN, bytesIn: Number.POSITIVE_INFINITY }),
+      entry({ stage: "ünïcode", resourcePath: "/pets/{id}/ä" }),
+    ];
+    for (const e of entries) {
+      assert.equal(entryJson(e), JSON.stringify(e));
+      assert.deepEqual(JSON.parse(entryJson(e)), JSON.parse(JSON.stringify(e)));
+    }
+  });
 });
 
 describe("access log formats: $context variables", () => {
