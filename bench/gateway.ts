@@ -576,9 +576,8 @@ interface Sample {
   handlerP50: number;
   handlerP99: number;
   errors: number;
-  /** BENCH_CALLGRIND: user-space instructions per request, all threads and the main thread alone. */
+  /** BENCH_CALLGRIND: user-space instructions per request. */
   instructions: number;
-  mainThreadInstructions: number;
 }
 
 function measure(system: System): Sample {
@@ -609,7 +608,6 @@ function measure(system: System): Sample {
     handlerP99: handler?.p99 ?? Number.NaN,
     errors: load.errors + unloaded.errors,
     instructions: Number.NaN,
-    mainThreadInstructions: Number.NaN,
   };
 }
 
@@ -628,7 +626,6 @@ function countInstructions(system: System): Sample {
     handlerP99: nan,
     errors: 0,
     instructions: nan,
-    mainThreadInstructions: nan,
   };
   const pid = system.pids()[0];
   if (pid === undefined) return sample; // the upstream hit directly: nothing of its own to count
@@ -637,14 +634,10 @@ function countInstructions(system: System): Sample {
   const run = countedRun(system.url, CALLGRIND_REQUESTS);
   execFileSync("callgrind_control", ["--dump", String(pid)], { stdio: "pipe" });
   sample.errors += run.errors;
-  // One file per thread: callgrind.<pid>.1-01 is the main thread's first dump.
-  const prefix = `callgrind.${pid}.1-`;
+  // The dump has one file per thread (callgrind.<pid>.1-01, -02, ...).
   let all = 0;
-  for (const file of readdirSync(CALLGRIND_DIR).filter((name) => name.startsWith(prefix))) {
-    const count = Number(/^summary: (\d+)$/m.exec(readFileSync(join(CALLGRIND_DIR, file), "utf8"))?.[1] ?? 0);
-    all += count;
-    if (file === `${prefix}01`) sample.mainThreadInstructions = count / run.requests;
-  }
+  for (const file of readdirSync(CALLGRIND_DIR).filter((name) => name.startsWith(`callgrind.${pid}.1-`)))
+    all += Number(/^summary: (\d+)$/m.exec(readFileSync(join(CALLGRIND_DIR, file), "utf8"))?.[1] ?? 0);
   sample.instructions = all / run.requests;
   return sample;
 }
@@ -811,7 +804,7 @@ async function main(): Promise<void> {
       samples.set(system.name, [...(samples.get(system.name) ?? []), sample]);
       if (CALLGRIND)
         console.error(
-          `round ${round + 1} ${system.name}: ${sample.instructions.toFixed(0)} instructions per request (main thread ${sample.mainThreadInstructions.toFixed(0)}), errors ${sample.errors}`,
+          `round ${round + 1} ${system.name}: ${sample.instructions.toFixed(0)} instructions per request, errors ${sample.errors}`,
         );
       else
         console.error(
@@ -833,14 +826,14 @@ function report(samples: Map<string, Sample[]>): void {
     const lines = [
       `${ROUNDS} rounds of ${CALLGRIND_REQUESTS} requests (after as many to warm up), wrk -t1 -c10, each system under callgrind.`,
       "",
-      "| system | instructions per request (median) | spread | main thread | errors |",
-      "| --- | ---: | ---: | ---: | ---: |",
+      "| system | instructions per request (median) | spread | errors |",
+      "| --- | ---: | ---: | ---: |",
     ];
     for (const [name, list] of samples) {
       const all = med(name, "instructions");
       if (Number.isNaN(all)) continue;
       lines.push(
-        `| ${name} | ${all.toFixed(0)} | ±${((spread(list.map((s) => s.instructions)) * 100) / 2).toFixed(1)}% | ${med(name, "mainThreadInstructions").toFixed(0)} | ${list.reduce((n, s) => n + s.errors, 0)} |`,
+        `| ${name} | ${all.toFixed(0)} | ±${((spread(list.map((s) => s.instructions)) * 100) / 2).toFixed(1)}% | ${list.reduce((n, s) => n + s.errors, 0)} |`,
       );
     }
     console.log(lines.join("\n"));

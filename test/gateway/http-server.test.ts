@@ -63,6 +63,7 @@ const echo: RequestListener = (req, res) => {
       version: req.httpVersion,
       host: req.headers.host,
       raw: req.rawHeaders,
+      headers: req.headers,
       body: Buffer.concat(chunks).toString(),
     });
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
@@ -147,6 +148,39 @@ describe("gateway HTTP server", () => {
     assert.equal(seen.host, `127.0.0.1:${port}`);
     const i = seen.raw.indexOf("X-Custom");
     assert.ok(i >= 0 && seen.raw[i + 1] === "v", JSON.stringify(seen.raw));
+  });
+
+  test("reads field names in any case and trims only spaces and tabs around values", async () => {
+    const c = client();
+    c.socket.write(
+      Buffer.from(
+        "GET /h HTTP/1.1\r\nhOsT: example.test\r\nX-API-KEY:\t k1 \t\r\nCONTENT-LENGTH: 0\r\n" +
+          "X-Rare-Name:  a b \r\nx-rare-name: c\r\nX-Latin: \xa0caf\xe9\xa0\r\nConnection: close\r\n\r\n",
+        "latin1",
+      ),
+    );
+    await c.closed;
+    // The echo's JSON is UTF-8; the raw client reads bytes as latin1.
+    const text = Buffer.from(c.text(), "latin1").toString("utf8");
+    const [seen] = bodies(text) as Array<{ raw: string[]; headers: Record<string, string>; host: string }>;
+    assert.deepEqual(seen!.raw.slice(0, 10), [
+      "hOsT",
+      "example.test",
+      "X-API-KEY",
+      "k1",
+      "CONTENT-LENGTH",
+      "0",
+      "X-Rare-Name",
+      "a b",
+      "x-rare-name",
+      "c",
+    ]);
+    assert.equal(seen!.host, "example.test");
+    assert.equal(seen!.headers["x-api-key"], "k1");
+    assert.equal(seen!.headers["x-rare-name"], "a b, c");
+    // obs-text is a value's own; only SP and HTAB are optional whitespace (RFC 9110 §5.6.3).
+    assert.equal(seen!.headers["x-latin"], "\u00a0caf\u00e9\u00a0");
+    assert.match(await exchange("GET /h HTTP/1.1\r\nHost: h\r\nX-Bad: v\x0b\r\n\r\n"), /^HTTP\/1\.1 400 /);
   });
 
   test("a Buffer body goes out byte for byte, small (one write with its head) or large", async () => {
