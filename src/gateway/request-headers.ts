@@ -39,16 +39,16 @@ export function scanRequestHeaders(raw: string[], names: string[]): RequestHeade
         out.apiKey ??= value;
         break;
       case "connection":
-        out.connection = out.connection ? `${out.connection}, ${value}` : value;
+        out.connection = joined(out.connection, value);
         break;
       case "content-length":
         out.contentLength = value;
         break;
       case "transfer-encoding":
-        out.transferEncoding = out.transferEncoding ? `${out.transferEncoding}, ${value}` : value;
+        out.transferEncoding = joined(out.transferEncoding, value);
         break;
       case "x-forwarded-for":
-        out.forwardedFor = out.forwardedFor ? `${out.forwardedFor}, ${value}` : value;
+        out.forwardedFor = joined(out.forwardedFor, value);
         break;
       case "x-forwarded-proto":
         out.forwardedProto ??= value;
@@ -63,11 +63,16 @@ export function scanRequestHeaders(raw: string[], names: string[]): RequestHeade
         out.traceparent ??= value;
         break;
       case "cache-control":
-        out.cacheControl = out.cacheControl ? `${out.cacheControl}, ${value}` : value;
+        out.cacheControl = joined(out.cacheControl, value);
         break;
     }
   }
   return out;
+}
+
+/** A repeated field's values as one, joined with ", " as node does. */
+function joined(seen: string | undefined, value: string): string {
+  return seen ? `${seen}, ${value}` : value;
 }
 
 /** Fields a client may not pass to the upstream; the gateway sets its own values for some. */
